@@ -125,7 +125,7 @@ export function deriveAddress(account: HDKey, network: BtcNetwork, chain: 0 | 1,
   if (chain !== 0 && chain !== 1) throw new BtcChainError('DERIVATION_INDEX', 'chain must be 0 (receive) or 1 (change)', { chain });
   const child = account.deriveChild(chain).deriveChild(index);
   const publicKey = child.publicKey;
-  if (!publicKey || publicKey.length !== 33) throw new BtcChainError('XPUB_INVALID', 'derived key has no compressed public key');
+  if (publicKey?.length !== 33) throw new BtcChainError('XPUB_INVALID', 'derived key has no compressed public key');
   const pkh = hash160(publicKey);
   return { address: p2wpkhAddress(network, pkh), chain, index, publicKey, scriptPubKey: Uint8Array.from([0x00, 0x14, ...pkh]) };
 }
