@@ -75,7 +75,7 @@ test('IOC, FOK, post-only and market orders', () => {
   assert.equal(fok.transfers.length, 0);
   // IOC takes what it can and expires the rest.
   const ioc = run({ type: 'order.place', ts: T0, userId: 2, market: 'BTC/AED', side: 'buy', kind: 'limit', tif: 'IOC', priceTicks: 355_000, qtyLots: 150 });
-  const done = ioc.events.find((e) => e.type === 'order.done');
+  const done = ioc.events.find((e) => e.type === 'order.done' && e.orderId === ioc.orderId);
   assert.ok(done?.type === 'order.done' && done.reason === 'expired' && done.filledLots === 100);
   // Market buy by quote amount stops when the budget is spent; protection stops it at +5%.
   // 1 lot at 360,000 AED costs 360 fils; a 200 AED budget buys 55 lots for 198 AED.
