@@ -43,7 +43,8 @@ export type ChainErrorCode =
   // watcher.ts
   | 'REORG_TOO_DEEP'
   | 'SWEEP_INSUFFICIENT'
-  | 'SWEEP_TARGET_NOT_EOA';
+  | 'SWEEP_TARGET_NOT_EOA'
+  | 'SWEEP_BUSY';
 
 /** The one error class of src/chains/eth. */
 export class ChainError extends RampartError {
