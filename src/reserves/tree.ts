@@ -137,11 +137,11 @@ function readAmount(buf: Buffer, offset: number): bigint {
 }
 
 /** Adds two 128-bit big-endian amounts into `out`; throws on carry out (sum ≥ 2^128, attack (c)). */
-function addAmount(src: Buffer, leftOff: number, rightOff: number, out: Buffer, outOff: number): void {
+function addAmount(src: DataView, leftOff: number, rightOff: number, out: DataView, outOff: number): void {
   let carry = 0;
   for (let k = 12; k >= 0; k -= 4) {
-    const s = src.readUInt32BE(leftOff + k) + src.readUInt32BE(rightOff + k) + carry;
-    out.writeUInt32BE(s >>> 0, outOff + k);
+    const s = src.getUint32(leftOff + k) + src.getUint32(rightOff + k) + carry;
+    out.setUint32(outOff + k, s >>> 0);
     carry = s > 0xffffffff ? 1 : 0;
   }
   if (carry !== 0) throw new ReservesError('POR_SUM_OVERFLOW', 'a node sum reaches 2^128', {});
@@ -169,13 +169,12 @@ function validateParams(p: BuildParams): void {
   }
 }
 
-function customerIdBytes(customerId: unknown): Buffer {
+function checkCustomerId(customerId: unknown): asserts customerId is string {
   if (typeof customerId !== 'string' || customerId.length === 0 || customerId.length > CUSTOMER_ID_BYTES_MAX || !CUSTOMER_ID_RE.test(customerId)) {
     throw new ReservesError('POR_CUSTOMER_ID', `customerId must be 1..${CUSTOMER_ID_BYTES_MAX} printable ASCII characters`, {
       customerId: typeof customerId === 'string' ? customerId.slice(0, 40) : typeof customerId,
     });
   }
-  return Buffer.from(customerId, 'latin1');
 }
 
 /** The rootHash preimage: binds the tree root to leaf count, depth, asset list, sequence and time. */
@@ -211,9 +210,19 @@ export function buildLiabilitiesTree(params: BuildParams): LiabilitiesTree {
   const width = 2 ** depth;
   const assetIndex = new Map<string, number>(assets.map((a, i) => [a, i]));
 
+  // Level storage: records grouped in pairs, each pair preceded by the node prefix byte,
+  // so a pair slice IS the parent's preimage (0x01 || left record || right record):
+  // hashing needs no copy. Record k of a level sits at recordOffset(k).
+  const PAIR = 1 + 2 * REC;
+  const recordOffset = (k: number): number => (k >>> 1) * PAIR + 1 + (k & 1) * REC;
+  const allocLevel = (count: number): Buffer => {
+    const buf = Buffer.alloc(Math.ceil(count / 2) * PAIR);
+    for (let o = 0; o < buf.length; o += PAIR) buf[o] = PREFIX_NODE;
+    return buf;
+  };
+
   // 1. Salted id hashes, in input order. Scratch buffers are reused: no allocation per customer but the digests.
   const idHashes = Buffer.alloc(32 * N);
-  const indexById = new Map<string, number>();
   const saltIn = Buffer.alloc(1 + 32 + 1 + CUSTOMER_ID_BYTES_MAX);
   saltIn[0] = PREFIX_ID_SALT;
   saltIn.set(snapshotSalt, 1);
@@ -221,31 +230,29 @@ export function buildLiabilitiesTree(params: BuildParams): LiabilitiesTree {
   idIn[0] = PREFIX_ID;
   for (let i = 0; i < N; i++) {
     const id = accounts[i]!.customerId;
-    const idBytes = customerIdBytes(id);
-    if (indexById.has(id)) throw new ReservesError('POR_DUPLICATE_CUSTOMER', 'customer appears twice in the snapshot', { customerId: id });
-    indexById.set(id, i);
-    saltIn[33] = idBytes.length;
-    idBytes.copy(saltIn, 34);
-    idIn.set(H(saltIn.subarray(0, 34 + idBytes.length)), 1);
-    idBytes.copy(idIn, 33);
-    idHashes.set(H(idIn.subarray(0, 33 + idBytes.length)), 32 * i);
+    checkCustomerId(id);
+    const len = id.length;
+    saltIn[33] = len;
+    saltIn.write(id, 34, 'latin1');
+    idIn.set(H(saltIn.subarray(0, 34 + len)), 1);
+    idIn.write(id, 33, 'latin1');
+    idHashes.set(H(idIn.subarray(0, 33 + len)), 32 * i);
   }
 
   // 2. Order leaves by idHash. Key = first 5 bytes of idHash ‖ 24-bit input index, sorted natively
   //    as uint64 (no comparator callbacks); equal 40-bit prefixes are then ordered by the full hash.
-  const order = sortByIdHash(idHashes, N);
+  //    Equal idHashes mean the same customer id twice: refused there (no Map of 10^6 ids needed).
+  const order = sortByIdHash(idHashes, N, (i) => accounts[i]!.customerId);
 
   // 3. Leaves (level 0), then padding up to a power of two.
   const levels: Buffer[] = [];
-  const level0 = Buffer.alloc(REC * width);
+  const level0 = allocLevel(width);
   const leafIn = Buffer.alloc(1 + 32 + AMOUNT_BYTES * A);
   leafIn[0] = PREFIX_LEAF;
-  const positionByInput = new Uint32Array(N);
   for (let pos = 0; pos < N; pos++) {
     const i = order[pos]!;
     const account = accounts[i]!;
-    positionByInput[i] = pos;
-    idHashes.copy(leafIn, 1, 32 * i, 32 * i + 32);
+    leafIn.set(idHashes.subarray(32 * i, 32 * i + 32), 1);
     leafIn.fill(0, 33);
     const balances = account.balances;
     for (const asset in balances) {
@@ -257,51 +264,51 @@ export function buildLiabilitiesTree(params: BuildParams): LiabilitiesTree {
       if (v < 0n) throw new ReservesError('POR_NEGATIVE_BALANCE', 'a balance the operator owes cannot be negative', { customerId: account.customerId, asset });
       if (v >= AMOUNT_LIMIT) throw new ReservesError('POR_AMOUNT_RANGE', 'balance must be below 2^128', { customerId: account.customerId, asset });
       const off = 33 + AMOUNT_BYTES * a;
-      leafIn.writeBigUInt64BE(v >> 64n, off);
+      if (v > U64_MASK) leafIn.writeBigUInt64BE(v >> 64n, off);
       leafIn.writeBigUInt64BE(v & U64_MASK, off + 8);
     }
-    level0.set(H(leafIn), REC * pos);
-    leafIn.copy(level0, REC * pos + 32, 33);
+    const o = recordOffset(pos);
+    level0.set(H(leafIn), o);
+    level0.set(leafIn.subarray(33), o + 32);
   }
   const padHashes: Buffer[] = [Buffer.from(H(Uint8Array.of(PREFIX_PADDING)))];
-  for (let pos = N; pos < width; pos++) padHashes[0]!.copy(level0, REC * pos); // sums stay zero
+  for (let pos = N; pos < width; pos++) level0.set(padHashes[0]!, recordOffset(pos)); // sums stay zero
   levels.push(level0);
 
   // 4. Internal nodes. A node whose subtree holds only padding is the constant padHashes[h].
-  const nodeIn = Buffer.alloc(1 + 2 * REC);
-  nodeIn[0] = PREFIX_NODE;
-  const zeroPair = Buffer.alloc(2 * REC);
+  const zeroPair = Buffer.alloc(PAIR);
+  zeroPair[0] = PREFIX_NODE;
   for (let h = 1; h <= depth; h++) {
     const below = levels[h - 1]!;
+    const belowView = new DataView(below.buffer, below.byteOffset, below.byteLength);
     const count = width >> h;
-    const level = Buffer.alloc(REC * count);
-    // the all-padding node at this height
-    padHashes[h - 1]!.copy(zeroPair, 0);
-    padHashes[h - 1]!.copy(zeroPair, REC);
-    const padNodeIn = Buffer.concat([Buffer.from([PREFIX_NODE]), zeroPair]);
-    padHashes.push(Buffer.from(H(padNodeIn)));
+    const level = allocLevel(count);
+    const view = new DataView(level.buffer, level.byteOffset, level.byteLength);
+    zeroPair.set(padHashes[h - 1]!, 1);
+    zeroPair.set(padHashes[h - 1]!, 1 + REC);
+    padHashes.push(Buffer.from(H(zeroPair)));
     const realCount = Math.ceil(N / 2 ** h); // nodes with at least one real leaf below
     for (let j = 0; j < count; j++) {
-      const out = REC * j;
+      const out = recordOffset(j);
       if (j >= realCount) {
-        padHashes[h]!.copy(level, out);
+        level.set(padHashes[h]!, out);
         continue;
       }
-      below.copy(nodeIn, 1, 2 * REC * j, 2 * REC * (j + 1));
+      const pair = PAIR * j;
       for (let a = 0; a < A; a++) {
-        const s = 1 + 32 + AMOUNT_BYTES * a;
-        addAmount(nodeIn, s, s + REC, level, out + 32 + AMOUNT_BYTES * a);
+        const s = pair + 1 + 32 + AMOUNT_BYTES * a;
+        addAmount(belowView, s, s + REC, view, out + 32 + AMOUNT_BYTES * a);
       }
-      level.set(H(nodeIn), out);
+      level.set(H(below.subarray(pair, pair + PAIR)), out);
     }
     levels.push(level);
   }
 
   const top = levels[depth]!;
-  const treeRoot = top.subarray(0, 32);
+  const treeRoot = top.subarray(recordOffset(0), recordOffset(0) + 32);
   const totals: Record<string, bigint> = {};
   assets.forEach((a, i) => {
-    totals[a] = readAmount(top, 32 + AMOUNT_BYTES * i);
+    totals[a] = readAmount(top, recordOffset(0) + 32 + AMOUNT_BYTES * i);
   });
   const rootHash = hex(H(rootPreimage(treeRoot, N, depth, assets, journalSeq, snapshotTime)));
   const published: PublishedSnapshot = {
@@ -317,13 +324,29 @@ export function buildLiabilitiesTree(params: BuildParams): LiabilitiesTree {
 
   function recordSums(level: Buffer, index: number): string[] {
     const out: string[] = [];
-    for (let a = 0; a < A; a++) out.push(readAmount(level, REC * index + 32 + AMOUNT_BYTES * a).toString());
+    for (let a = 0; a < A; a++) out.push(readAmount(level, recordOffset(index) + 32 + AMOUNT_BYTES * a).toString());
     return out;
   }
 
+  /** Binary search of the customer's idHash among the sorted leaves. */
   function positionOf(customerId: string): number | undefined {
-    const i = indexById.get(customerId);
-    return i === undefined ? undefined : positionByInput[i];
+    if (typeof customerId !== 'string' || customerId.length === 0 || customerId.length > CUSTOMER_ID_BYTES_MAX || !CUSTOMER_ID_RE.test(customerId)) return undefined;
+    saltIn[33] = customerId.length;
+    saltIn.write(customerId, 34, 'latin1');
+    idIn.set(H(saltIn.subarray(0, 34 + customerId.length)), 1);
+    idIn.write(customerId, 33, 'latin1');
+    const target = Buffer.from(H(idIn.subarray(0, 33 + customerId.length)));
+    let lo = 0;
+    let hi = N - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const i = order[mid]!;
+      const c = Buffer.compare(idHashes.subarray(32 * i, 32 * i + 32), target);
+      if (c === 0) return accounts[i]!.customerId === customerId ? mid : undefined;
+      if (c < 0) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
   }
 
   return {
@@ -333,15 +356,14 @@ export function buildLiabilitiesTree(params: BuildParams): LiabilitiesTree {
     proofFor(customerId: string): InclusionProof {
       const pos = positionOf(customerId);
       if (pos === undefined) throw new ReservesError('POR_UNKNOWN_CUSTOMER', 'customer not in this snapshot', { customerId });
-      const idBytes = customerIdBytes(customerId);
-      saltIn[33] = idBytes.length;
-      idBytes.copy(saltIn, 34);
-      const idSalt = H(saltIn.subarray(0, 34 + idBytes.length));
+      saltIn[33] = customerId.length;
+      saltIn.write(customerId, 34, 'latin1');
+      const idSalt = H(saltIn.subarray(0, 34 + customerId.length));
       const path: ProofStep[] = [];
       for (let h = 0; h < depth; h++) {
         const sib = (pos >> h) ^ 1;
         const level = levels[h]!;
-        path.push([level.toString('hex', REC * sib, REC * sib + 32), ...recordSums(level, sib)]);
+        path.push([level.toString('hex', recordOffset(sib), recordOffset(sib) + 32), ...recordSums(level, sib)]);
       }
       const proof: InclusionProof = {
         ...published,
@@ -361,7 +383,7 @@ export function buildLiabilitiesTree(params: BuildParams): LiabilitiesTree {
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-function sortByIdHash(idHashes: Buffer, n: number): Uint32Array {
+function sortByIdHash(idHashes: Buffer, n: number, idOf: (i: number) => string): Uint32Array {
   assert(LITTLE_ENDIAN, 'sort key layout assumes a little-endian platform');
   assert(n <= LEAF_COUNT_MAX, 'leaf count fits the 24-bit index field');
   const keys = new BigUint64Array(n);
@@ -380,7 +402,11 @@ function sortByIdHash(idHashes: Buffer, n: number): Uint32Array {
     let q = p + 1;
     while (q < n && words[2 * q + 1] === words[2 * p + 1] && words[2 * q]! >>> 24 === words[2 * p]! >>> 24) q++;
     if (q - p > 1) {
-      const run = Array.from(order.subarray(p, q)).sort((x, y) => Buffer.compare(idHashes.subarray(32 * x, 32 * x + 32), idHashes.subarray(32 * y, 32 * y + 32)));
+      const run = Array.from(order.subarray(p, q)).sort((x, y) => {
+        const c = Buffer.compare(idHashes.subarray(32 * x, 32 * x + 32), idHashes.subarray(32 * y, 32 * y + 32));
+        if (c === 0) throw new ReservesError('POR_DUPLICATE_CUSTOMER', 'customer appears twice in the snapshot', { customerId: idOf(x) });
+        return c;
+      });
       order.set(run, p);
     }
     p = q;

@@ -191,11 +191,11 @@ function check(proofInput: unknown, published: string | PublishedRootInfo, expec
   // (e) The leaf commits to this customer's own id.
   if (expected?.customerId !== undefined && expected.customerId !== customerId) fail('PROOF_CUSTOMER_MISMATCH', 'proof is for another customer id');
   const idHash = sha256(concat([Uint8Array.of(V_PREFIX_ID), idSalt, ascii(customerId)]));
-  let current = sha256(concat([Uint8Array.of(V_PREFIX_LEAF), idHash, ...balances.map(amountBytes)]));
+  let current: Uint8Array = sha256(concat([Uint8Array.of(V_PREFIX_LEAF), idHash, ...balances.map(amountBytes)]));
   let sums = balances.slice();
 
   // Padding subtrees are the constant hash chain from SHA256(0x02) with zero sums.
-  let padding = sha256(Uint8Array.of(V_PREFIX_PADDING));
+  let padding: Uint8Array = sha256(Uint8Array.of(V_PREFIX_PADDING));
   const zeros = new Array<bigint>(A).fill(0n);
 
   for (let h = 0; h < depth; h++) {
