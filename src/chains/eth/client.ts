@@ -384,7 +384,7 @@ export class EthClient {
       if (/already known|known transaction|already imported/i.test(reason)) return { hash: expectedHash, alreadyKnown: true };
       if (/nonce too low/i.test(reason)) throw new ChainError('NONCE_TOO_LOW', 'nonce already used on chain', { hash: expectedHash, reason });
       if (/underpriced|replacement/i.test(reason)) throw new ChainError('REPLACEMENT_UNDERPRICED', 'replacement fee bump too small', { hash: expectedHash, reason });
-      throw new ChainError('TX_REJECTED', 'node rejected the transaction', { hash: expectedHash, reason });
+      throw new ChainError('TX_REJECTED', `node rejected the transaction: ${reason.slice(0, 200)}`, { hash: expectedHash, reason });
     }
   }
 }

@@ -114,7 +114,8 @@ describe('wallet (pure)', () => {
   it('fee bump for replacement is ≥ 10% + 1 wei on both caps (property)', () => {
     fc.assert(
       fc.property(fc.bigInt({ min: 0n, max: 10n ** 12n }), fc.bigInt({ min: 0n, max: 10n ** 12n }), (a, b) => {
-        const old = { maxFeePerGasWei: a > b ? a : b, maxPriorityFeePerGasWei: a > b ? b : a };
+        const [lo, hi] = [a, b].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+        const old = { maxFeePerGasWei: hi as bigint, maxPriorityFeePerGasWei: lo as bigint };
         const n = bumpFees(old);
         assert.ok(n.maxFeePerGasWei * 100n >= old.maxFeePerGasWei * 110n + 100n);
         assert.ok(n.maxPriorityFeePerGasWei * 100n >= old.maxPriorityFeePerGasWei * 110n + 100n);

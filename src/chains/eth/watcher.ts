@@ -199,7 +199,8 @@ export class EthWatcher {
   /** Walk back to the highest stored height still canonical; drop what is above. */
   private async rewind(tip: bigint): Promise<ReorgEvent> {
     let h = this.height < tip ? this.height : tip;
-    const lowest = [...this.hashes.keys()].reduce((a, b) => (b < a ? b : a), this.height);
+    let lowest = this.height;
+    for (const k of this.hashes.keys()) if (k < lowest) lowest = k;
     for (;;) {
       if (h < lowest) {
         throw new ChainError('REORG_TOO_DEEP', 'reorg deeper than the tracked window', { height: this.height.toString(), window: this.reorgDepthMax });
