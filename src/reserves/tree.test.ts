@@ -41,7 +41,7 @@ describe('liabilities tree: inclusion proofs', () => {
         assert.equal(pub.leafCount, accounts.length);
         assert.equal(pub.depth, treeDepth(accounts.length));
         ASSETS.forEach((a, i) => {
-          const sum = accounts.reduce((s, c) => s + (c.balances[a] ?? 0n), 0n);
+          const sum = accounts.reduce((s, c) => s + ((c.balances as Record<string, bigint>)[a] ?? 0n), 0n);
           assert.equal(pub.totals[i], sum.toString());
           assert.equal(tree.totals[a], sum);
         });
@@ -125,7 +125,9 @@ describe('liabilities tree: every alteration of a proof fails', () => {
       m(`balance ${i} +1`, (q) => (q.balances[i] = (BigInt(b) + 1n).toString()));
       if (b !== '0') m(`balance ${i} -1`, (q) => (q.balances[i] = (BigInt(b) - 1n).toString()));
     });
-    p.totals.forEach((t, i) => m(`total ${i} -1`, (q) => (q.totals[i] = (BigInt(t) - 1n).toString())));
+    p.totals.forEach((t, i) => {
+      m(`total ${i} -1`, (q) => (q.totals[i] = (BigInt(t) - 1n).toString()));
+    });
     p.path.forEach((step, h) => {
       m(`sibling hash ${h}`, (q) => (q.path[h]![0] = flipHex(step[0])));
       for (let i = 1; i < step.length; i++) {
