@@ -81,6 +81,8 @@ export interface CamtEntry {
   readonly remittanceUnstructured: readonly string[];
   /** Strd/CdtrRefInf/Ref values. */
   readonly remittanceReferences: readonly string[];
+  /** Bank transaction code "Domn/Fmly/SubFmly" (e.g. PMNT/RCDT/DMCT; PMNT/ICDT/RRTN is a returned payment), else the proprietary code. */
+  readonly bankTxCode: string | undefined;
   /** Set when the bank entry is a batch split into several transaction details. */
   readonly batch: { readonly size: number; readonly index: number } | undefined;
   readonly issues: readonly CamtIssue[];
@@ -232,6 +234,12 @@ function readStatus(entry: XmlNode): string | undefined {
   return clip(text(sts) === '' ? undefined : (text(sts) ?? textAt(sts, 'Cd') ?? textAt(sts, 'Prtry')));
 }
 
+function readBankTxCode(node: XmlNode): string | undefined {
+  const domain = textAt(node, 'Domn', 'Cd');
+  if (domain !== undefined) return clip(`${domain}/${textAt(node, 'Domn', 'Fmly', 'Cd') ?? ''}/${textAt(node, 'Domn', 'Fmly', 'SubFmlyCd') ?? ''}`);
+  return clip(textAt(node, 'Prtry', 'Cd'));
+}
+
 function readEntry(entry: XmlNode, si: number, ei: number, currency: string): CamtEntry[] {
   const entryIssues: CamtIssue[] = [];
   const amount = readAmount(child(entry, 'Amt'), 'Ntry/Amt', currency, entryIssues);
@@ -239,6 +247,7 @@ function readEntry(entry: XmlNode, si: number, ei: number, currency: string): Ca
   const bookingDate = readDate(child(entry, 'BookgDt'), 'Ntry/BookgDt', entryIssues);
   const valueDate = readDate(child(entry, 'ValDt'), 'Ntry/ValDt', entryIssues);
   const common = {
+    bankTxCode: readBankTxCode(child(entry, 'BkTxCd')),
     reversal: textAt(entry, 'RvslInd') === 'true',
     status: readStatus(entry),
     bookingDate,

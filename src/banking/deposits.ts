@@ -13,6 +13,7 @@ import { findDepositReference } from './reference.ts';
  *   not a credit / not booked → skip (debits are payouts, reconciled elsewhere; PDNG waits for BOOK)
  *   WRONG_ACCOUNT      the statement is not for the collection IBAN
  *   REVERSAL           RvslInd=true: the bank reverses something, an operator looks
+ *   PAYOUT_RETURN      BkTxCd …/RRTN: one of our payouts came back (EndToEndId = payout id in `detail`)
  *   WRONG_CURRENCY     entry not in AED
  *   BAD_AMOUNT         negative, > 2 decimals, zero, malformed, or batch parts not adding up
  *   MISSING_REFERENCE / MALFORMED_REFERENCE / BAD_CHECK_DIGIT / AMBIGUOUS_REFERENCE
@@ -47,6 +48,7 @@ export interface DepositLimits {
 export type SuspenseReason =
   | 'WRONG_ACCOUNT'
   | 'REVERSAL'
+  | 'PAYOUT_RETURN'
   | 'WRONG_CURRENCY'
   | 'BAD_AMOUNT'
   | 'MISSING_REFERENCE'
@@ -133,6 +135,7 @@ export function decideDeposit(input: DepositInput): DepositDecision {
   if (entry.status !== 'BOOK') return { kind: 'skip', reason: 'NOT_BOOKED', idempotencyKey };
   if (input.statementAccountIban !== collectionIban) return suspense('WRONG_ACCOUNT', `statement account ${input.statementAccountIban ?? '(none)'} is not the collection account`);
   if (entry.reversal) return suspense('REVERSAL', 'the bank marked this entry as a reversal');
+  if (entry.bankTxCode?.endsWith('/RRTN') === true) return suspense('PAYOUT_RETURN', `returned payout ${entry.endToEndId ?? '(no EndToEndId)'}`);
   if (entry.issues.some((i) => i.code === 'WRONG_CURRENCY')) return suspense('WRONG_CURRENCY', `entry currency ${entry.currency ?? '(none)'} is not AED`);
   const amountIssue = entry.issues.find((i) => AMOUNT_ISSUES.has(i.code));
   if (amountIssue !== undefined || entry.amountFils === null || entry.direction === undefined) {
