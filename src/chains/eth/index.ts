@@ -83,4 +83,15 @@ export {
   type WithdrawalIntent,
   type WithdrawResult,
 } from './wallet.ts';
-export { buildSweep, type Deposit, EthWatcher, type Outflow, type PollResult, planSweep, type ReorgEvent, type SweepPlan, type WatcherOptions } from './watcher.ts';
+export {
+  buildSweep,
+  type Deposit,
+  EthWatcher,
+  type Outflow,
+  type PollResult,
+  planSweep,
+  type ReorgEvent,
+  type SweepPlan,
+  type WatcherOptions,
+  type WatcherState,
+} from './watcher.ts';

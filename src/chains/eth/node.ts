@@ -58,7 +58,11 @@ function installExitHook(): void {
  * test runner was SIGKILLed and no 'exit' hook ran), so no node is orphaned.
  */
 const WATCHDOG_CJS = `const p = process.ppid;
-setInterval(() => { if (process.ppid !== p) process.exit(0); }, 500).unref();
+setInterval(() => {
+  if (process.ppid === p) return;
+  try { require('node:fs').rmSync(__dirname, { recursive: true, force: true }); } catch {}
+  process.exit(0);
+}, 500).unref();
 `;
 
 function hardhatConfig(o: Required<Omit<HardhatNodeOptions, 'onLog' | 'startTimeoutMs'>>): string {

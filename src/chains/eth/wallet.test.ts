@@ -232,6 +232,30 @@ describe('wallet against hardhat', () => {
     assert.equal(await client.getBalance(to), 5n);
   });
 
+  it('a nonce consumed by a foreign tx is a conflict, never a resend', async () => {
+    const path = join(dir, 'intents3.json');
+    const to = freshAddress();
+    const crashing = new HotWallet({
+      client,
+      store: new FileIntentStore(path),
+      account: hotAccount,
+      afterSign: () => {
+        throw new Error('simulated crash');
+      },
+    });
+    await assert.rejects(crashing.withdraw('w-foreign', to, 9n), /simulated crash/);
+    const intent = new FileIntentStore(path).get('w-foreign');
+    assert.ok(intent?.attempts[0]);
+    // Someone else with the key (an incident) spends that nonce first.
+    const foreign = await signTransfer({ ...intent.attempts[0], chainId: 31337, nonce: intent.nonce, to: freshAddress(), valueWei: 1n, gasLimit: 21_000n }, hotAccount);
+    await client.sendRawTransaction(foreign.raw, foreign.hash);
+    const restarted = new HotWallet({ client, store: new FileIntentStore(path), account: hotAccount });
+    const st = await restarted.status('w-foreign');
+    assert.equal(st.state, 'nonce_conflict');
+    assert.equal(await codeOf(restarted.resume('w-foreign')), 'INTENT_CONFLICT');
+    assert.equal(await client.getBalance(to), 0n);
+  });
+
   it('a stuck tx is replaced with the same nonce and bumped fees', async () => {
     const to = freshAddress();
     await setAutomine(node.rpcUrl, false);

@@ -76,6 +76,20 @@ describe('watcher against hardhat', () => {
     assert.ok(o.feePaidWei > 0n);
   });
 
+  it('resumes after a restart from exported state: pending confirmations are not lost', async () => {
+    const start = (await client.blockNumber()) + 1n;
+    const w1 = new EthWatcher({ client, fromBlock: start, watched: [deposit(5)], confirmationsRequired: 3n });
+    const paid = await pay(deposit(5), 4n * 10n ** 15n);
+    assert.equal((await w1.poll()).newDeposits[0]?.hash, paid.hash);
+    const saved = w1.exportState();
+    await mine(node.rpcUrl, 2);
+    const w2 = new EthWatcher({ client, fromBlock: start, watched: [deposit(5)], confirmationsRequired: 3n, state: saved });
+    const r = await w2.poll();
+    assert.equal(r.newDeposits.length, 0, 'not reported as new twice');
+    assert.equal(r.confirmedDeposits[0]?.hash, paid.hash);
+    assert.equal(r.reorgs.length, 0);
+  });
+
   it('reorg (evm_snapshot / evm_revert) is detected by parent-hash tracking', async () => {
     const start = (await client.blockNumber()) + 1n;
     const w = new EthWatcher({ client, fromBlock: start, watched: [deposit(2)], confirmationsRequired: 1n });

@@ -59,6 +59,16 @@ export interface WatcherOptions {
   blocksPerPollMax?: number;
   /** Blocks of hashes kept for reorg detection; a deeper reorg is REORG_TOO_DEEP. */
   reorgDepthMax?: number;
+  /** Resume after a restart from `exportState()` (then `fromBlock` only bounds rewinds). */
+  state?: WatcherState;
+}
+
+/** Everything the watcher needs to resume exactly where it stopped (persist it after each poll). */
+export interface WatcherState {
+  height: bigint;
+  blocks: { number: bigint; hash: Hash }[];
+  deposits: { deposit: Deposit; confirmed: boolean }[];
+  outflows: Outflow[];
 }
 
 interface SeenDeposit {
@@ -97,6 +107,32 @@ export class EthWatcher {
     assert(this.blocksPerPollMax >= 1 && this.blocksPerPollMax <= 10_000, 'blocksPerPollMax in 1..10000');
     assert(this.reorgDepthMax >= 2 && this.reorgDepthMax <= 10_000, 'reorgDepthMax in 2..10000');
     for (const a of o.watched) this.watched.add(a);
+    if (o.state) this.restore(o.state);
+  }
+
+  exportState(): WatcherState {
+    const blocks = [...this.hashes].map(([number, hash]) => ({ number, hash }));
+    const deposits = [...this.depositsByBlock.values()].flat().map((s) => ({ deposit: { ...s.deposit }, confirmed: s.confirmed }));
+    const outflows = [...this.outflowsByBlock.values()].flat().map((x) => ({ ...x }));
+    return structuredClone({ height: this.height, blocks, deposits, outflows });
+  }
+
+  private restore(state: WatcherState): void {
+    assert(state.height >= this.fromBlock - 1n, 'restored height is not below fromBlock - 1');
+    assert(state.blocks.length <= this.reorgDepthMax + 2, 'restored window fits reorgDepthMax');
+    this.height = state.height;
+    for (const b of state.blocks) this.hashes.set(b.number, b.hash);
+    assert(state.height < this.fromBlock || this.hashes.has(state.height), 'restored state holds the hash of its height');
+    for (const d of structuredClone(state.deposits)) {
+      const list = this.depositsByBlock.get(d.deposit.blockHash) ?? [];
+      list.push(d);
+      this.depositsByBlock.set(d.deposit.blockHash, list);
+    }
+    for (const o of structuredClone(state.outflows)) {
+      const list = this.outflowsByBlock.get(o.blockHash) ?? [];
+      list.push(o);
+      this.outflowsByBlock.set(o.blockHash, list);
+    }
   }
 
   watch(address: EthAddress): void {
