@@ -27,7 +27,7 @@ function bundle(): ReservesBundle {
     totals: { BTC: '155000000', ETH: '10000000000000000000', AED: '125000000' },
   };
 }
-const codes = (b: unknown, v = verifiers) => verifyBundle(b, v).problems.map((p) => p.code);
+const codes = (b: unknown, v: Record<string, SignatureVerifier> = verifiers) => verifyBundle(b, v).problems.map((p) => p.code);
 
 describe('reserves bundle', () => {
   it('a consistent bundle verifies: totals add up, every signature checks', () => {
