@@ -1,4 +1,6 @@
 import { hash as nodeHash } from 'node:crypto';
+import { loadavg } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { type CustomerBalances, type HashImpl, buildLiabilitiesTree } from './tree.ts';
 import { verifyInclusionProof } from './verify.ts';
@@ -28,9 +30,13 @@ export interface PorBenchResult {
   depth: number;
   hash_impl: HashImpl;
   build_ms: number;
+  /** CPU time (user + system) of the build: robust when others share the machine. */
+  build_cpu_ms: number;
   /** Mean JSON size of one proof, bytes. */
   proof_bytes: number;
   proof_bytes_max: number;
+  /** Mean gzip size of one proof (what an HTTP response with Content-Encoding: gzip carries). */
+  proof_gzip_bytes: number;
   /** Mean time to JSON.parse and verify one proof (browser-safe verifier, @noble/hashes). */
   verify_ms: number;
   proofs_sampled: number;
@@ -40,6 +46,8 @@ export interface PorBenchResult {
   hash_us_node: number | null;
   hash_us_noble: number | null;
   rss_mb: number;
+  /** 1-minute load average when the bench ended (2-core machine): above 2, figures are inflated by contention. */
+  load_avg_1m: number;
 }
 
 const ASSETS = ['AED', 'BTC', 'ETH'] as const;
@@ -99,6 +107,7 @@ export function runPorBench(options: PorBenchOptions): PorBenchResult {
   const dataMs = performance.now() - t0;
 
   t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const tree = buildLiabilitiesTree({
     accounts,
     assets: ASSETS,
@@ -108,6 +117,7 @@ export function runPorBench(options: PorBenchOptions): PorBenchResult {
     hashImpl,
   });
   const buildMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
 
   const texts: string[] = [];
   const ids: string[] = [];
@@ -118,6 +128,7 @@ export function runPorBench(options: PorBenchOptions): PorBenchResult {
     texts.push(JSON.stringify(tree.proofFor(id)));
   }
   const bytes = texts.map((t) => Buffer.byteLength(t));
+  const gzipBytes = texts.map((t) => gzipSync(t).length);
   const root = tree.published.rootHash;
   t0 = performance.now();
   for (let s = 0; s < samples; s++) {
@@ -133,13 +144,16 @@ export function runPorBench(options: PorBenchOptions): PorBenchResult {
     depth: tree.published.depth,
     hash_impl: hashImpl,
     build_ms: round(buildMs),
+    build_cpu_ms: round((cpu.user + cpu.system) / 1000),
     proof_bytes: Math.round(bytes.reduce((a, b) => a + b, 0) / Math.max(1, samples)),
     proof_bytes_max: Math.max(0, ...bytes),
+    proof_gzip_bytes: Math.round(gzipBytes.reduce((a, b) => a + b, 0) / Math.max(1, samples)),
     verify_ms: round(verifyMs, 3),
     proofs_sampled: samples,
     data_ms: round(dataMs),
     hash_us_node: hashUsNode === null ? null : round(hashUsNode, 3),
     hash_us_noble: hashUsNoble === null ? null : round(hashUsNoble, 3),
     rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20),
+    load_avg_1m: round(loadavg()[0] ?? 0, 2),
   };
 }
