@@ -1,7 +1,9 @@
 import { assert } from '../shared/assert.ts';
 import { normaliseAddress } from './blocklist.ts';
 import { ScreeningError } from './errors.ts';
-import type { ExposureModel } from './trace.ts';
+import type { DepositVerdict } from './policy.ts';
+import type { ExposureModel, TraceResult } from './trace.ts';
+import { traceToJson } from './trace.ts';
 import type { AddressValidator, Chain } from './types.ts';
 
 /**
@@ -240,4 +242,25 @@ export function ledgerInstruction(c: ComplianceCase): { kind: 'none' } | { kind:
     return { kind: 'return', accountId: c.accountId, amountUnits: c.amountUnits, toAddress: c.returnProposal.toAddress };
   }
   return { kind: 'none' };
+}
+
+/** Case evidence from a trace and the verdict that froze the deposit (JSON-safe: amounts as strings). */
+export function evidenceFromTrace(trace: TraceResult, verdict: DepositVerdict): CaseEvidence {
+  const ex = (m: ExposureModel) => ({ exposureUnits: trace.exposures[m].exposureUnits.toString(), bps: trace.exposures[m].bps });
+  const seen = new Set<string>();
+  const listedSources: { source: string; sourceRef: string; reason: string }[] = [];
+  for (const h of trace.hits)
+    for (const s of h.sources) {
+      const k = `${s.source}|${s.sourceRef}`;
+      if (!seen.has(k)) {
+        seen.add(k);
+        listedSources.push(s);
+      }
+    }
+  return Object.freeze({
+    trace: traceToJson(trace),
+    exposures: { poison: ex('poison'), haircut: ex('haircut'), fifo: ex('fifo') },
+    listedSources,
+    verdictReasons: verdict.reasons.map((r) => r.code),
+  });
 }
