@@ -1,0 +1,108 @@
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config/config.ts';
+import { formatDecimal } from '../shared/decimal.ts';
+import { rebuildAsOf } from '../engine/engine.ts';
+import { FileJournal } from '../journal/fileJournal.ts';
+import { errorResult, makeOut } from './output.ts';
+import { verifyJournal } from './verify.ts';
+
+const HELP = `rampart — security-first crypto exchange (BTC/ETH vs AED)
+
+Usage: rampart <command> [flags]      (every command takes --json: one JSON object on the last line)
+
+  start [--port N] [--data-dir DIR] [--demo]   start the exchange (npm start passes --demo)
+  verify [--data-dir DIR] [--paranoid]          replay the journal from genesis: hash chain, every
+                                                invariant, final state hash
+  as-of (--seq N | --time ISO) [--data-dir DIR] every balance as it was at a journal sequence or time
+  help                                          this text
+
+Environment: RAMPART_DATA_DIR, PORT, DATABASE_URL (PostgreSQL; default embedded SQLite),
+RAMPART_LOG_LEVEL, RAMPART_SNAPSHOT_EVERY.
+`;
+
+export function journalDir(dataDir: string): string {
+  return join(dataDir, 'journal');
+}
+
+export async function main(argv: string[], env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
+  const [command = 'help', ...rest] = argv;
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      options: {
+        json: { type: 'boolean', default: false },
+        'data-dir': { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        demo: { type: 'boolean', default: false },
+        paranoid: { type: 'boolean', default: false },
+        seq: { type: 'string' },
+        time: { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+      strict: true,
+      allowPositionals: true,
+    });
+  } catch (e) {
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n${HELP}`);
+    return 2;
+  }
+  const v = parsed.values;
+  const out = makeOut(v.json === true);
+  if (command === 'help' || command === '--help' || command === '-h' || v.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  try {
+    const config = loadConfig({ dataDir: v['data-dir'], port: v.port, host: v.host, demo: v.demo }, env);
+    switch (command) {
+      case 'start': {
+        const { startRampart } = await import('./start.ts');
+        await startRampart(config);
+        return 0;
+      }
+      case 'verify': {
+        const report = await verifyJournal(config.core, new FileJournal(journalDir(config.dataDir), { readOnly: true }), v.paranoid ? 1 : 10_000);
+        out.line(`journal ok: ${report.commands} commands (${report.rejected} rejected as recorded), ${report.invariant_checks} invariant checks`);
+        out.line(`state hash ${report.state_hash}`);
+        out.line(`chain head ${report.chain_head}`);
+        out.result({ ...report });
+        return 0;
+      }
+      case 'as-of': {
+        const at: { seq?: number; ts?: number } = {};
+        if (v.seq !== undefined) at.seq = Number(v.seq);
+        if (v.time !== undefined) at.ts = Date.parse(v.time);
+        if ((at.seq === undefined) === (at.ts === undefined) || (at.seq !== undefined && !Number.isSafeInteger(at.seq)) || (at.ts !== undefined && Number.isNaN(at.ts))) {
+          throw Object.assign(new Error('give exactly one of --seq N or --time ISO-8601'), { code: 'USAGE' });
+        }
+        const backend = new FileJournal(journalDir(config.dataDir), { readOnly: true });
+        await backend.open();
+        const core = await rebuildAsOf(config.core, backend, at);
+        const balances: Record<string, Record<string, Record<string, string>>> = {};
+        for (const u of core.ledger.userIds()) {
+          const row: Record<string, Record<string, string>> = {};
+          for (const [asset, buckets] of Object.entries(core.userBalances(u))) {
+            const d = core.decimalsOf(asset);
+            row[asset] = Object.fromEntries(Object.entries(buckets).map(([b, x]) => [b, formatDecimal(x, d)]));
+          }
+          balances[String(u)] = row;
+        }
+        const system: Record<string, string> = {};
+        for (const meta of core.ledger.accounts) if (meta.userId === 0) system[`${meta.asset}:${meta.bucket}`] = formatDecimal(core.ledger.balances[meta.id]!, core.decimalsOf(meta.asset));
+        for (const [u, row] of Object.entries(balances)) out.line(`user ${u}: ${Object.entries(row).map(([a, b]) => `${a} ${b.available} avail`).join(', ')}`);
+        out.result({ ok: true, seq: core.seq, ts: core.lastTs, users: balances, system });
+        return 0;
+      }
+      default:
+        process.stderr.write(`unknown command: ${command}\n${HELP}`);
+        return 2;
+    }
+  } catch (e) {
+    if (!v.json) process.stderr.write(`rampart ${command}: ${e instanceof Error ? e.message : String(e)}\n`);
+    out.result(errorResult(e));
+    return 1;
+  }
+}
