@@ -60,7 +60,7 @@ function build(p: Plan): { txs: Map<string, BtcTx>; last: string } {
     const outputs = t.outs.map((o) => ({ address: ADDRS[o.addr]!, valueSat: (spendable * BigInt(o.weight)) / wsum }));
     const txid = nextId();
     txs.set(txid, { txid, inputs, outputs });
-    outputs.forEach((o, vout) => utxos.push({ txid, vout, addr: o.address, value: o.valueSat }));
+    for (const [vout, o] of outputs.entries()) utxos.push({ txid, vout, addr: o.address, value: o.valueSat });
     last = txid;
   }
   return { txs, last };
