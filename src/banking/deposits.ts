@@ -1,5 +1,5 @@
 import type { CamtEntry } from './camt.ts';
-import { checkIban } from './iban.ts';
+import { checkIban, normalizeIban } from './iban.ts';
 import { matchNames, type NameMatch } from './names.ts';
 import { findDepositReference } from './reference.ts';
 
@@ -120,7 +120,8 @@ export function entryIdempotencyKey(entry: CamtEntry, collectionIban: string): s
 const AMOUNT_ISSUES = new Set(['AMOUNT_MISSING', 'AMOUNT_FORMAT', 'AMOUNT_NEGATIVE', 'AMOUNT_PRECISION', 'AMOUNT_ZERO', 'BATCH_SUM_MISMATCH', 'CDTDBT_INVALID']);
 
 export function decideDeposit(input: DepositInput): DepositDecision {
-  const { entry, collectionIban, directory, limits } = input;
+  const { entry, directory, limits } = input;
+  const collectionIban = normalizeIban(input.collectionIban);
   const idempotencyKey = entryIdempotencyKey(entry, collectionIban);
   const suspense = (reason: SuspenseReason, detail: string, customerId?: string): DepositDecision => ({
     kind: 'suspense',
@@ -133,7 +134,7 @@ export function decideDeposit(input: DepositInput): DepositDecision {
 
   if (entry.direction === 'debit') return { kind: 'skip', reason: 'DEBIT', idempotencyKey };
   if (entry.status !== 'BOOK') return { kind: 'skip', reason: 'NOT_BOOKED', idempotencyKey };
-  if (input.statementAccountIban !== collectionIban) return suspense('WRONG_ACCOUNT', `statement account ${input.statementAccountIban ?? '(none)'} is not the collection account`);
+  if (input.statementAccountIban === undefined || normalizeIban(input.statementAccountIban) !== collectionIban) return suspense('WRONG_ACCOUNT', `statement account ${input.statementAccountIban ?? '(none)'} is not the collection account`);
   if (entry.reversal) return suspense('REVERSAL', 'the bank marked this entry as a reversal');
   if (entry.bankTxCode?.endsWith('/RRTN') === true) return suspense('PAYOUT_RETURN', `returned payout ${entry.endToEndId ?? '(no EndToEndId)'}`);
   if (entry.issues.some((i) => i.code === 'WRONG_CURRENCY')) return suspense('WRONG_CURRENCY', `entry currency ${entry.currency ?? '(none)'} is not AED`);

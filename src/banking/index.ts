@@ -53,7 +53,7 @@ export {
   parsePain002,
   paymentOutcome,
 } from './pain002.ts';
-export { canonicalNameTokens, matchNames, type NameMatch, VARIANTS as NAME_VARIANTS } from './names.ts';
+export { canonicalNameTokens, matchNames, type NameMatch, TRUNCATION_LENGTHS as NAME_TRUNCATION_LENGTHS, VARIANTS as NAME_VARIANTS } from './names.ts';
 export {
   type CustomerDirectory,
   type DepositDecision,
@@ -65,6 +65,7 @@ export {
   type SuspenseReason,
 } from './deposits.ts';
 export type { BankAdapter, InboundFile } from './bankAdapter.ts';
+export { type BankFile, parseBankFile } from './inbound.ts';
 export { SandboxBank, type SandboxBankOptions } from './sandboxBank.ts';
 export { FileExchange, type FileExchangeOptions } from './fileExchange.ts';
 export { type LedgerBankTransfer, type ReconciliationReport, reconcile, statementEntryReference } from './reconcile.ts';

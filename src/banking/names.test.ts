@@ -42,6 +42,14 @@ test('banks printing a subset of the names still match (shorter side has two or 
   differ('Mohammed Abdullah Saeed Al Mansoori', 'Mohammed');
 });
 
+test('a payer name cut at 35 characters loses its partial last word, then the subset rule applies', () => {
+  const kyc = 'Mohammed Abdullah Saeed Rashid Al Mansoori';
+  const cut = 'MOHAMMED ABDULLAH SAEED RASHID AL M';
+  assert.equal(cut.length, 35);
+  same(kyc, cut);
+  differ(kyc, 'MOHAMMED ABDULLAH SAEED RASHID AL M'.padEnd(36, 'X'));
+});
+
 test('different people and companies do not match, with a reason', () => {
   const r = matchNames('Fatima Hussain', 'Fatima Hassan');
   assert.deepEqual(r, { match: false, reason: 'TOKENS_DIFFER', missing: ['husain'], extra: ['hasan'] });

@@ -24,7 +24,12 @@
  * Match rules, in order: equal multisets → 'exact'; otherwise when the shorter name has at least
  * two tokens and all of them occur in the longer one → 'subset' (banks print two or three of a
  * customer's four or five names). Word order is ignored throughout.
+ *
+ * Truncation: a payer name exactly 35, 70 or 140 characters long (SWIFT 35-character lines,
+ * ISO 20022 Max70Text/Max140Text) may have been cut mid-word; its last word is then dropped
+ * before comparing, and the subset rule decides (it still needs two whole tokens).
  */
+export const TRUNCATION_LENGTHS: readonly number[] = [35, 70, 140];
 
 /** Canonical spelling ← variants. Keys are post-step-3 lower-case tokens. */
 export const VARIANTS: Readonly<Record<string, readonly string[]>> = {
@@ -175,7 +180,9 @@ export function matchNames(kycName: string, payerName: string | undefined): Name
     return { match: false, reason: 'SCRIPT_MISMATCH', missing: [], extra: [] };
   }
   const kyc = canonicalNameTokens(kycName);
-  const payer = canonicalNameTokens(payerName);
+  const words = payerName.trim().split(/\s+/);
+  const cut = TRUNCATION_LENGTHS.includes(payerName.length) && words.length >= 3;
+  const payer = canonicalNameTokens(cut ? words.slice(0, -1).join(' ') : payerName);
   if (kyc.length === 0 || payer.length === 0) return { match: false, reason: 'EMPTY_NAME', missing: [], extra: [] };
   const missing = multisetMinus(kyc, payer);
   const extra = multisetMinus(payer, kyc);
