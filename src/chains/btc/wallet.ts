@@ -1,5 +1,5 @@
 import { base64, hex } from '@scure/base';
-import { HDKey } from '@scure/bip32';
+import type { HDKey } from '@scure/bip32';
 import { Transaction } from '@scure/btc-signer';
 import { hash160, pubECDSA } from '@scure/btc-signer/utils.js';
 import { type BtcNetwork, parseAddress } from './address.ts';
@@ -154,7 +154,9 @@ export function signP2wpkhTx(inputs: SigningInput[], outputs: TxOutputSpec[]): S
   const inSat = inputs.reduce((a, i) => a + i.valueSat, 0n);
   const outSat = outputs.reduce((a, o) => a + o.amountSat, 0n);
   if (inSat < outSat) throw new BtcChainError('INSUFFICIENT_FUNDS', 'inputs are worth less than outputs');
-  inputs.forEach((i, idx) => tx.signIdx(i.privateKey, idx));
+  inputs.forEach((i, idx) => {
+    tx.signIdx(i.privateKey, idx);
+  });
   tx.finalize();
   const raw = tx.extract();
   const d = decodeRawTx(raw);
