@@ -4,7 +4,7 @@ import { loadConfig } from '../config/config.ts';
 import { formatDecimal } from '../shared/decimal.ts';
 import { rebuildAsOf } from '../engine/engine.ts';
 import { FileJournal } from '../journal/fileJournal.ts';
-import { errorResult, makeOut } from './output.ts';
+import { errorResult, makeOut, type Out } from './output.ts';
 import { verifyJournal } from './verify.ts';
 
 const HELP = `rampart — security-first crypto exchange (BTC/ETH vs AED)
@@ -27,9 +27,24 @@ export function journalDir(dataDir: string): string {
 
 export async function main(argv: string[], env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
   const [command = 'help', ...rest] = argv;
-  let parsed;
+  let parsed: ReturnType<typeof parseCli>;
   try {
-    parsed = parseArgs({
+    parsed = parseCli(rest);
+  } catch (e) {
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n${HELP}`);
+    return 2;
+  }
+  const v = parsed.values;
+  const out = makeOut(v.json === true);
+  if (command === 'help' || command === '--help' || command === '-h' || v.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  return run(command, v, out, env);
+}
+
+function parseCli(rest: string[]) {
+  return parseArgs({
       args: rest,
       options: {
         json: { type: 'boolean', default: false },
@@ -45,16 +60,11 @@ export async function main(argv: string[], env: Readonly<Record<string, string |
       strict: true,
       allowPositionals: true,
     });
-  } catch (e) {
-    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n${HELP}`);
-    return 2;
-  }
-  const v = parsed.values;
-  const out = makeOut(v.json === true);
-  if (command === 'help' || command === '--help' || command === '-h' || v.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+}
+
+type CliValues = ReturnType<typeof parseCli>['values'];
+
+async function run(command: string, v: CliValues, out: Out, env: Readonly<Record<string, string | undefined>>): Promise<number> {
   try {
     const config = loadConfig({ dataDir: v['data-dir'], port: v.port, host: v.host, demo: v.demo }, env);
     switch (command) {

@@ -104,6 +104,7 @@ export class ExchangeCore implements MarketHost {
       this.lastTs = ts;
       if (dup !== undefined) return { seq, ok: true, duplicate: true, firstSeq: dup.seq, events: EMPTY, transfers: EMPTY, orderId: dup.orderId };
       const result: CommandResult = { seq, ok: true, events, transfers: ledger.out, orderId: this.lastOrderId };
+      this.lastResultForBench = result;
       this.lastOrderId = undefined;
       this.remember(cmd, result);
       return result;
@@ -111,13 +112,17 @@ export class ExchangeCore implements MarketHost {
       this.lastOrderId = undefined;
       if (e instanceof CoreError) {
         assert(ledger.out.length === 0, 'a rejected command moved funds', { code: e.code, type: (cmd as { type?: unknown })?.type });
-        return { seq, ok: false, events: EMPTY, transfers: EMPTY, error: { code: e.code, message: e.message, details: e.details } };
+        const rejected = { seq, ok: false, events: EMPTY, transfers: EMPTY, error: { code: e.code, message: e.message, details: e.details } };
+        this.lastResultForBench = rejected;
+        return rejected;
       }
       throw e;
     }
   }
 
   private lastOrderId: number | undefined;
+  /** The most recent result, for drivers that need it before durability (the benchmark). */
+  lastResultForBench: CommandResult | undefined;
 
   /** Returns the earlier result when the command repeats an idempotency key. */
   private dispatch(cmd: Command, events: CoreEvent[]): FirstResult | undefined {

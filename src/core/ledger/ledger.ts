@@ -62,7 +62,7 @@ export class Ledger {
   constructor(assets: readonly string[]) {
     assert(assets.length > 0, 'ledger needs at least one asset');
     this.assets = assets;
-    assets.forEach((a, i) => this.assetIndex.set(a, i));
+    for (const [i, a] of assets.entries()) this.assetIndex.set(a, i);
     this.system = new Int32Array(assets.length * SYSTEM_ACCOUNTS.length);
     for (let a = 0; a < assets.length; a++) {
       for (let s = 0; s < SYSTEM_ACCOUNTS.length; s++) {

@@ -3,7 +3,7 @@ import type { MarketConfig, MarketStatus } from '../config.ts';
 import { CoreError } from '../errors.ts';
 import type { CoreEvent, OrderDoneReason } from '../events.ts';
 import type { Ledger } from '../ledger/ledger.ts';
-import { BUY, type BookSide, Order, OrderBook, SELL, type Side } from './book.ts';
+import { BUY, type BookSide, type Order, OrderBook, SELL, type Side } from './book.ts';
 
 const AVAILABLE = 0; // index of 'available' in USER_BUCKETS
 const LOCKED = 1; // index of 'locked' in USER_BUCKETS
@@ -196,7 +196,7 @@ export class Market {
           maker = next;
           continue;
         }
-        let lots = maker.remLots < taker.remLots ? maker.remLots : taker.remLots;
+        let lots = Math.min(maker.remLots, taker.remLots);
         if (budget !== null) {
           lots = Math.min(lots, this.affordableLots(taker, level.priceTicks, budget));
           if (lots === 0) break outer;
