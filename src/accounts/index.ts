@@ -1,0 +1,5 @@
+/** Public surface of the accounts domain: users, API keys and sessions over a repository. */
+export { AccountsError, type AccountsErrorCode } from './errors.ts';
+export { API_KEYS_PER_USER_MAX, type AccountsRepo, type UserRow, type UserStatus } from './repo.ts';
+export { openSqliteAccounts, SqliteAccountsRepo } from './sqliteRepo.ts';
+export { Accounts, type AccountsOptions, EMAIL_LENGTH_MAX, type NewApiKey, normaliseEmail, type UserOpener } from './service.ts';
