@@ -47,6 +47,7 @@ export {
   TRACE_VISITS_DEFAULT,
   TraceCache,
   traceBtcDeposit,
+  traceEthAddress,
   traceEthDeposit,
   traceToJson,
 } from './trace.ts';

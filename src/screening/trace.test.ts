@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { Blocklist } from './blocklist.ts';
 import type { BtcTx, BtcTxSource, EthTransfer, EthTxSource } from './trace.ts';
-import { combineUtxo, TraceCache, traceBtcDeposit, traceEthDeposit, traceToJson } from './trace.ts';
+import { combineUtxo, TraceCache, traceBtcDeposit, traceEthAddress, traceEthDeposit, traceToJson } from './trace.ts';
 import { cleanCoin, fullyTainted, intervalsTotal } from './taint.ts';
 
 // Addresses (shape-valid, synthetic).
@@ -196,6 +196,13 @@ test('ETH: deposit two hops from a listed address — hand-computed exposures', 
   // Clean: nothing listed.
   const clean = await traceEthDeposit({ deposit, source: ethWorld(true), list: new Blocklist() });
   assert.equal(clean.exposures.poison.exposureUnits, 0n);
+  // Destination view: M's remaining balance at block 200 is 40 − 5 = 35 ETH; haircut 35·10/40 = 8.75 ETH = 2500 bps;
+  // FIFO: the unspent part is [5, 40) of the inflow line, of which [5, 10) is H's: 5 ETH = 1428 bps (floor of 1428.57).
+  const dest = await traceEthAddress({ address: M, beforeBlock: 200, source: ethWorld(true), list: listWith('ETH', H) });
+  assert.equal(dest.totalUnits, 35n * ETH);
+  assert.deepEqual([dest.exposures.haircut.exposureUnits, dest.exposures.haircut.bps], [8_750_000_000_000_000_000n, 2_500]);
+  assert.deepEqual([dest.exposures.fifo.exposureUnits, dest.exposures.fifo.bps], [5n * ETH, 1_428]);
+  assert.equal(dest.depositRef, `eth:address:${M}@200`);
 });
 
 test('property: UTXO combination conserves value and orders the models (FIFO, haircut ≤ poison)', () => {

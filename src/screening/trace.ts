@@ -542,3 +542,26 @@ export async function traceEthDeposit(args: { deposit: EthTransfer; source: EthT
 export function traceToJson(r: TraceResult): unknown {
   return JSON.parse(JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
 }
+
+/**
+ * Exposure of an ETH account's current balance (for a withdrawal destination): the
+ * balance is traced as if it were one transfer out of the account at `beforeBlock`, so
+ * haircut gives the pool's tainted share and FIFO the taint of the newest, unspent part.
+ * A listed account itself shows as direct contact (distance 1).
+ */
+export async function traceEthAddress(args: { address: string; beforeBlock: number; source: EthTxSource; list: ListLookup; options?: TraceOptions }): Promise<TraceResult> {
+  const cache = args.options?.cache ?? new TraceCache();
+  const addr = args.address.toLowerCase();
+  const before = args.beforeBlock;
+  const src = args.source;
+  let total = 0n;
+  for (const x of await cache.getOrLoad(`eth:in:${addr}:${before}`, () => src.getIncoming(addr, before))) {
+    checkTransfer(x);
+    total += x.valueWei;
+  }
+  let spent = 0n;
+  if (src.getOutgoing) for (const x of await cache.getOrLoad(`eth:out:${addr}:${before}`, () => src.getOutgoing!(addr, before))) spent += x.valueWei;
+  const balance = total > spent ? total - spent : 0n;
+  const r = await traceEthDeposit({ deposit: { hash: `0x${'0'.repeat(64)}`, from: addr, to: addr, valueWei: balance, blockNumber: before }, source: src, list: args.list, options: { ...args.options, cache } });
+  return { ...r, depositRef: `eth:address:${addr}@${before}` };
+}
