@@ -54,6 +54,7 @@ const PREFIX_ROOT = 0x03;
 const PREFIX_ID = 0x10;
 const PREFIX_ID_SALT = 0x11;
 const U64_MASK = (1n << 64n) - 1n;
+const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
 
 const ASSET_RE = /^[A-Z0-9]{2,10}$/;
 const SNAPSHOT_TIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
@@ -228,15 +229,21 @@ export function buildLiabilitiesTree(params: BuildParams): LiabilitiesTree {
   saltIn.set(snapshotSalt, 1);
   const idIn = Buffer.alloc(1 + 32 + CUSTOMER_ID_BYTES_MAX);
   idIn[0] = PREFIX_ID;
-  for (let i = 0; i < N; i++) {
-    const id = accounts[i]!.customerId;
-    checkCustomerId(id);
+  // Views of each possible preimage length, made once: hashing a customer allocates nothing but the digest.
+  const saltViews = Array.from({ length: CUSTOMER_ID_BYTES_MAX + 1 }, (_, len) => saltIn.subarray(0, 34 + len));
+  const idViews = Array.from({ length: CUSTOMER_ID_BYTES_MAX + 1 }, (_, len) => idIn.subarray(0, 33 + len));
+  const idHashOf = (id: string): Uint8Array => {
     const len = id.length;
     saltIn[33] = len;
     saltIn.write(id, 34, 'latin1');
-    idIn.set(H(saltIn.subarray(0, 34 + len)), 1);
+    idIn.set(H(saltViews[len]!), 1);
     idIn.write(id, 33, 'latin1');
-    idHashes.set(H(idIn.subarray(0, 33 + len)), 32 * i);
+    return H(idViews[len]!);
+  };
+  for (let i = 0; i < N; i++) {
+    const id = accounts[i]!.customerId;
+    checkCustomerId(id);
+    idHashes.set(idHashOf(id), 32 * i);
   }
 
   // 2. Order leaves by idHash. Key = first 5 bytes of idHash ‖ 24-bit input index, sorted natively
@@ -249,11 +256,13 @@ export function buildLiabilitiesTree(params: BuildParams): LiabilitiesTree {
   const level0 = allocLevel(width);
   const leafIn = Buffer.alloc(1 + 32 + AMOUNT_BYTES * A);
   leafIn[0] = PREFIX_LEAF;
+  const leafLength = leafIn.length;
+  const leafView = new DataView(leafIn.buffer, leafIn.byteOffset, leafIn.byteLength);
   for (let pos = 0; pos < N; pos++) {
     const i = order[pos]!;
     const account = accounts[i]!;
-    leafIn.set(idHashes.subarray(32 * i, 32 * i + 32), 1);
-    leafIn.fill(0, 33);
+    for (let k = 0, src = 32 * i; k < 32; k++) leafIn[1 + k] = idHashes[src + k]!;
+    for (let k = 33; k < leafLength; k++) leafIn[k] = 0;
     const balances = account.balances;
     for (const asset in balances) {
       if (!Object.hasOwn(balances, asset)) continue;
@@ -261,15 +270,25 @@ export function buildLiabilitiesTree(params: BuildParams): LiabilitiesTree {
       if (a === undefined) throw new ReservesError('POR_UNKNOWN_ASSET', 'balance in an asset outside the snapshot', { customerId: account.customerId, asset });
       const v = balances[asset];
       if (typeof v !== 'bigint') throw new ReservesError('POR_AMOUNT_RANGE', 'balance must be a bigint of minor units', { customerId: account.customerId, asset });
-      if (v < 0n) throw new ReservesError('POR_NEGATIVE_BALANCE', 'a balance the operator owes cannot be negative', { customerId: account.customerId, asset });
-      if (v >= AMOUNT_LIMIT) throw new ReservesError('POR_AMOUNT_RANGE', 'balance must be below 2^128', { customerId: account.customerId, asset });
+      if (v <= 0n) {
+        if (v === 0n) continue;
+        throw new ReservesError('POR_NEGATIVE_BALANCE', 'a balance the operator owes cannot be negative', { customerId: account.customerId, asset });
+      }
       const off = 33 + AMOUNT_BYTES * a;
-      if (v > U64_MASK) leafIn.writeBigUInt64BE(v >> 64n, off);
-      leafIn.writeBigUInt64BE(v & U64_MASK, off + 8);
+      if (v <= SAFE_MAX) {
+        // Most balances fit a double exactly: two 32-bit words, no BigInt arithmetic.
+        const n = Number(v);
+        leafView.setUint32(off + 8, Math.floor(n / 0x100000000));
+        leafView.setUint32(off + 12, n >>> 0);
+      } else {
+        if (v >= AMOUNT_LIMIT) throw new ReservesError('POR_AMOUNT_RANGE', 'balance must be below 2^128', { customerId: account.customerId, asset });
+        leafView.setBigUint64(off, v >> 64n);
+        leafView.setBigUint64(off + 8, BigInt.asUintN(64, v));
+      }
     }
     const o = recordOffset(pos);
     level0.set(H(leafIn), o);
-    level0.set(leafIn.subarray(33), o + 32);
+    for (let k = 33; k < leafLength; k++) level0[o - 1 + k] = leafIn[k]!;
   }
   const padHashes: Buffer[] = [Buffer.from(H(Uint8Array.of(PREFIX_PADDING)))];
   for (let pos = N; pos < width; pos++) level0.set(padHashes[0]!, recordOffset(pos)); // sums stay zero
@@ -331,11 +350,7 @@ export function buildLiabilitiesTree(params: BuildParams): LiabilitiesTree {
   /** Binary search of the customer's idHash among the sorted leaves. */
   function positionOf(customerId: string): number | undefined {
     if (typeof customerId !== 'string' || customerId.length === 0 || customerId.length > CUSTOMER_ID_BYTES_MAX || !CUSTOMER_ID_RE.test(customerId)) return undefined;
-    saltIn[33] = customerId.length;
-    saltIn.write(customerId, 34, 'latin1');
-    idIn.set(H(saltIn.subarray(0, 34 + customerId.length)), 1);
-    idIn.write(customerId, 33, 'latin1');
-    const target = Buffer.from(H(idIn.subarray(0, 33 + customerId.length)));
+    const target = Buffer.from(idHashOf(customerId));
     let lo = 0;
     let hi = N - 1;
     while (lo <= hi) {
