@@ -18,7 +18,7 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
 }
 
 /** A hostile JSON-RPC server: `reply` decides the body for each call (or stalls). */
-async function fakeNode(reply: (method: string, count: number) => string | null): Promise<{ url: string; calls: () => number; close: () => Promise<void> }> {
+async function fakeNode(reply: (method: string, count: number) => string | null, status = 200): Promise<{ url: string; calls: () => number; close: () => Promise<void> }> {
   let count = 0;
   const srv: Server = createServer((req, res) => {
     let body = '';
@@ -30,7 +30,7 @@ async function fakeNode(reply: (method: string, count: number) => string | null)
       const method = (JSON.parse(body) as { method: string }).method;
       const out = reply(method, count);
       if (out === null) return; // stall: never answer
-      res.writeHead(200, { 'content-type': 'application/json' });
+      res.writeHead(status, { 'content-type': 'application/json' });
       res.end(out);
     });
   });
@@ -83,6 +83,22 @@ describe('EthClient against hostile nodes', () => {
       assert.ok(f.calls() >= 1 && f.calls() <= 3, `1 attempt + retriesMax 2, no more (saw ${f.calls()})`);
     } finally {
       await f.close();
+    }
+  });
+
+  it('a node answering 503 / 502 is retried exactly retriesMax times → RPC_UNAVAILABLE', async () => {
+    for (const [status, body] of [
+      [503, JSON.stringify({ message: 'overloaded' })],
+      [502, '<html>502 Bad Gateway</html>'],
+    ] as const) {
+      const f = await fakeNode(() => body, status);
+      try {
+        const c = new EthClient({ rpcUrl: f.url, chainId: 31337, retriesMax: 2, retryDelayMs: 5 });
+        assert.equal(await codeOf(c.blockNumber()), 'RPC_UNAVAILABLE');
+        assert.equal(f.calls(), 3);
+      } finally {
+        await f.close();
+      }
     }
   });
 

@@ -280,10 +280,15 @@ export class EthClient {
     const details = { method, reason: text.slice(0, 500) };
     const walk = (pred: (x: unknown) => boolean): boolean => e instanceof BaseError && e.walk(pred) !== null;
     if (walk((x) => x instanceof TimeoutError)) return new ChainError('RPC_TIMEOUT', `${method}: node did not answer in time`, details);
-    if (walk((x) => x instanceof HttpRequestError)) {
-      // A non-JSON body is garbage from a live server; no body at all is a dead one.
-      if (/JSON|Unexpected token|not valid/i.test(text)) return new ChainError('RPC_BAD_RESPONSE', `${method}: node sent garbage`, details);
-      return new ChainError('RPC_UNAVAILABLE', `${method}: node unreachable`, details);
+    if (e instanceof BaseError) {
+      const http = e.walk((x) => x instanceof HttpRequestError) as HttpRequestError | null;
+      if (http) {
+        // Non-2xx (502 from a proxy, 503 overloaded) or no answer: transient, retried.
+        // A 2xx whose body is not JSON: a live server sending garbage, not retried.
+        const failingStatus = http.status !== undefined && (http.status < 200 || http.status >= 300);
+        if (!failingStatus && /JSON|Unexpected token|not valid/i.test(text)) return new ChainError('RPC_BAD_RESPONSE', `${method}: node sent garbage`, details);
+        return new ChainError('RPC_UNAVAILABLE', `${method}: node unreachable or failing`, { ...details, httpStatus: http.status });
+      }
     }
     return new ChainError('RPC_ERROR', `${method}: node returned an error`, details);
   }
