@@ -93,7 +93,9 @@ test('every suspense reason is reachable and nothing is credited on a doubtful e
 
 test('composite key when the bank gives no AcctSvcrRef, and batch index keys', () => {
   const a = decide({ entryAccountServicerRef: undefined });
-  assert.match(a.idempotencyKey, /^AE940331000200030004000:cmp:2026-11-24\|C\|5000\.00\|\|AE900261012345678901234\|RP0000000145\|0$/);
+  assert.match(a.idempotencyKey, /^AE940331000200030004000:cmp:2026-11-24\|C\|500000\|\|AE900261012345678901234\|RP0000000145\|0$/);
+  assert.equal(decide({ entryAccountServicerRef: undefined, amountText: '5000' }).idempotencyKey, a.idempotencyKey, 'amount text format does not change the key');
+  assert.equal(reasonOf(decide({ entryAccountServicerRef: undefined }, { requireBankReference: true })), 'NO_BANK_REFERENCE');
   const b = decide({ batch: { size: 3, index: 2 } });
   assert.equal(b.idempotencyKey, `${COLLECTION}:acct:FT26328A7KQ1/2`);
 });

@@ -62,7 +62,8 @@ export type SuspenseReason =
   | 'PAYER_NAME_MISSING'
   | 'NAME_MISMATCH'
   | 'UNDER_MINIMUM'
-  | 'OVER_LIMIT';
+  | 'OVER_LIMIT'
+  | 'NO_BANK_REFERENCE';
 
 export type DepositDecision =
   | { kind: 'credit'; customerId: string; amountFils: bigint; idempotencyKey: string; reference: string; nameRule: 'exact' | 'subset' }
@@ -85,6 +86,8 @@ export interface DepositInput {
   readonly collectionIban: string;
   readonly directory: CustomerDirectory;
   readonly limits: DepositLimits;
+  /** Refuse the composite key: entries without any AcctSvcrRef go to suspense (NO_BANK_REFERENCE). */
+  readonly requireBankReference?: boolean;
 }
 
 /**
@@ -93,7 +96,10 @@ export interface DepositInput {
  *   2. `<collection IBAN>:acct:<Ntry/AcctSvcrRef>`         single-transaction entry;
  *      `<collection IBAN>:acct:<Ntry/AcctSvcrRef>/<n>`     n-th transaction of a batch without its own reference;
  *   3. composite fallback when the bank gives no AcctSvcrRef at all:
- *      `<collection IBAN>:cmp:<booking date>|<C/D>|<amount text>|<EndToEndId>|<payer IBAN>|<remittance>|<n>`.
+ *      `<collection IBAN>:cmp:<booking date>|<C/D>|<amount in fils>|<EndToEndId>|<payer IBAN>|<remittance>|<n>`.
+ * A bank that omits AcctSvcrRef in camt.054 but fills it in camt.053 would give one entry two
+ * different keys: for such a bank set `requireBankReference` (entries without AcctSvcrRef go to
+ * suspense as NO_BANK_REFERENCE) or feed only camt.053 to the deposit flow (docs/banking.md).
  * The composite can collide for two truly identical transfers on one day (same payer, amount,
  * reference): the second is then treated as a duplicate, i.e. NOT credited, and the daily
  * reconciliation (statement vs ledger) reports the gap. Losing a credit to review is chosen over
@@ -108,7 +114,8 @@ export function entryIdempotencyKey(entry: CamtEntry, collectionIban: string): s
   const parts = [
     entry.bookingDate ?? '',
     entry.direction === 'credit' ? 'C' : entry.direction === 'debit' ? 'D' : '?',
-    entry.amountText ?? '',
+    // Fils, not the text: one bank writes "5000.00" in the camt.054 and "5000" in the camt.053.
+    entry.amountFils !== null ? String(entry.amountFils) : `?${entry.amountText ?? ''}`,
     entry.endToEndId ?? '',
     entry.debtorIban ?? '',
     [...entry.remittanceReferences, ...entry.remittanceUnstructured].join('/').slice(0, 140),
@@ -135,6 +142,9 @@ export function decideDeposit(input: DepositInput): DepositDecision {
   if (entry.direction === 'debit') return { kind: 'skip', reason: 'DEBIT', idempotencyKey };
   if (entry.status !== 'BOOK') return { kind: 'skip', reason: 'NOT_BOOKED', idempotencyKey };
   if (input.statementAccountIban === undefined || normalizeIban(input.statementAccountIban) !== collectionIban) return suspense('WRONG_ACCOUNT', `statement account ${input.statementAccountIban ?? '(none)'} is not the collection account`);
+  if (input.requireBankReference === true && entry.txAccountServicerRef === undefined && entry.entryAccountServicerRef === undefined) {
+    return suspense('NO_BANK_REFERENCE', 'the bank gave no AcctSvcrRef and the composite key is disabled');
+  }
   if (entry.reversal) return suspense('REVERSAL', 'the bank marked this entry as a reversal');
   if (entry.bankTxCode?.endsWith('/RRTN') === true) return suspense('PAYOUT_RETURN', `returned payout ${entry.endToEndId ?? '(no EndToEndId)'}`);
   if (entry.issues.some((i) => i.code === 'WRONG_CURRENCY')) return suspense('WRONG_CURRENCY', `entry currency ${entry.currency ?? '(none)'} is not AED`);

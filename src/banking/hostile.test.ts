@@ -46,7 +46,7 @@ test('property: mutated camt files never crash the parser or the deposit decisio
         assert.ok(e instanceof RampartError, `untyped ${String(e)}`);
       }
     }),
-    { numRuns: 300 },
+    { numRuns: 200 },
   );
 });
 
@@ -66,7 +66,7 @@ test('property: mutated pain.001 / pain.002 files never crash with an untyped er
         assert.ok(e instanceof RampartError, `untyped ${String(e)}`);
       }
     }),
-    { numRuns: 300 },
+    { numRuns: 200 },
   );
 });
 

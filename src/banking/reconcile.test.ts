@@ -66,6 +66,6 @@ test('property: on a sandbox day, dropping any one ledger transfer is reported a
       assert.deepEqual(r.unmatchedStatementEntries.map((e) => e.reference), [all[drop]!.reference]);
       assert.equal(r.balanceDifferenceFils, all[drop]!.amountFils);
     }),
-    { numRuns: 100 },
+    { numRuns: 40 },
   );
 });
