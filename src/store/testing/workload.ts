@@ -1,0 +1,111 @@
+import type { Command } from '../../core/commands.ts';
+import { defaultCoreConfig } from '../../core/config.ts';
+import { ExchangeCore } from '../../core/exchange.ts';
+import { accountKey } from '../../core/ledger/accounts.ts';
+import type { ProjectionInput } from '../projector.ts';
+
+/** Deterministic PRNG (mulberry32) so every run projects the same commands. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface Workload {
+  readonly core: ExchangeCore;
+  readonly inputs: ProjectionInput[];
+}
+
+/**
+ * Runs a real ExchangeCore over `commands` mixed commands (funding, limit and market
+ * orders on both markets, cancels, amends, withdrawals through every state, a sweep,
+ * some rejected commands) and returns the projection inputs.
+ */
+export function buildWorkload(commands: number, seed = 7, users = 8, t0 = 1_700_000_000_000): Workload {
+  const core = new ExchangeCore(defaultCoreConfig);
+  const rand = rng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const inputs: ProjectionInput[] = [];
+  const accountKeyOf = (id: number) => accountKey(core.accountMeta(id));
+  const assetOf = (id: number) => core.accountMeta(id).asset;
+  let ts = t0;
+  const run = (c: Command) => {
+    const result = core.apply(c);
+    inputs.push({ seq: result.seq, ts: c.ts, command: c, result, accountKey: accountKeyOf, assetOf });
+    return result;
+  };
+  for (let u = 1; u <= users; u++) {
+    run({ type: 'user.open', ts, userId: u });
+    run({ type: 'deposit', ts, userId: u, asset: 'AED', amount: 1_000_000_000n, source: 'bank', ref: `bank-${u}` });
+    run({ type: 'deposit', ts, userId: u, asset: 'BTC', amount: 10_000_000_000n, source: 'chain', ref: `btc-${u}` });
+    // 1,000 ETH in wei: above 2^63, so it only survives exact storage.
+    run({ type: 'deposit', ts, userId: u, asset: 'ETH', amount: 10n ** 21n, source: 'chain', ref: `eth-${u}` });
+  }
+  run({ type: 'ledger.post', ts, ref: 'sweep-1', memo: 'sweep to hot', transfers: [{ debit: 'system:BTC:hot_wallet', credit: 'system:BTC:deposit_wallets', amount: 5_000_000_000n }] });
+  const pendingW: string[] = [];
+  const authorizedW: string[] = [];
+  let wid = 0;
+  let coid = 0;
+  while (inputs.length < commands) {
+    ts += Math.floor(rand() * 40_000);
+    const userId = 1 + Math.floor(rand() * users);
+    const r = rand();
+    const market = rand() < 0.6 ? 'BTC/AED' : 'ETH/AED';
+    const mid = market === 'BTC/AED' ? 350_000 : 130_000;
+    if (r < 0.55) {
+      const side = rand() < 0.5 ? 'buy' : 'sell';
+      const priceTicks = mid + Math.floor((rand() - 0.5) * 400);
+      const qtyLots = 1 + Math.floor(rand() * 500);
+      run({ type: 'order.place', ts, userId, market, side, kind: 'limit', tif: pick(['GTC', 'GTC', 'GTC', 'IOC', 'FOK'] as const), priceTicks, qtyLots, ...(rand() < 0.3 ? { clientOrderId: `c-${++coid}` } : {}) });
+    } else if (r < 0.65) {
+      run({ type: 'order.place', ts, userId, market, side: rand() < 0.5 ? 'buy' : 'sell', kind: 'market', qtyLots: 1 + Math.floor(rand() * 200) });
+    } else if (r < 0.78) {
+      const mine = [...core.orders.values()].filter((o) => o.userId === userId);
+      if (mine.length > 0) run({ type: 'order.cancel', ts, userId, orderId: pick(mine).id });
+      else run({ type: 'order.cancel', ts, userId, orderId: 999_999 }); // rejected: unknown order
+    } else if (r < 0.85) {
+      const mine = [...core.orders.values()].filter((o) => o.userId === userId);
+      if (mine.length > 0) {
+        const o = pick(mine);
+        run({ type: 'order.amend', ts, userId, orderId: o.id, ...(rand() < 0.5 ? { qtyLots: Math.max(1, o.remLots - 1) } : { priceTicks: o.priceTicks + (rand() < 0.5 ? -3 : 3) }) });
+      }
+    } else if (r < 0.9) {
+      const id = `w-${++wid}`;
+      const asset = rand() < 0.7 ? 'AED' : 'BTC';
+      const res = run({ type: 'withdrawal.request', ts, withdrawalId: id, userId, asset, amount: asset === 'AED' ? 50_000n : 100_000n, fee: asset === 'AED' ? 500n : 1_000n, destination: asset === 'AED' ? 'AE070331234567890123456' : 'bc1qexample' });
+      if (res.ok) pendingW.push(id);
+    } else if (r < 0.94) {
+      const id = pendingW.shift();
+      if (id !== undefined) {
+        if (rand() < 0.8) {
+          run({ type: 'withdrawal.authorize', ts, withdrawalId: id });
+          authorizedW.push(id);
+        } else run({ type: 'withdrawal.cancel', ts, withdrawalId: id, reason: 'customer request' });
+      }
+    } else if (r < 0.97) {
+      const id = authorizedW.shift();
+      if (id !== undefined) run({ type: 'withdrawal.settle', ts, withdrawalId: id, txRef: `tx-${id}` });
+    } else {
+      run({ type: 'deposit', ts, userId, asset: pick(['AED', 'BTC', 'ETH'] as const), amount: BigInt(1 + Math.floor(rand() * 1e9)), source: 'bank', ref: `dep-${inputs.length}` });
+    }
+  }
+  core.checkInvariants();
+  return { core, inputs };
+}
+
+/** Splits `xs` into batches of irregular sizes (1..max), deterministically. */
+export function irregularBatches<T>(xs: readonly T[], max: number, seed = 1): T[][] {
+  const rand = rng(seed);
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; ) {
+    const n = 1 + Math.floor(rand() * max);
+    out.push(xs.slice(i, i + n));
+    i += n;
+  }
+  return out;
+}
