@@ -126,14 +126,23 @@ test('BTC: direct contact (listed sender) and listed txid are distance 1 and 0',
 });
 
 test('BTC: fan-out, visit budget and cache are bounded', async () => {
-  const inputs = Array.from({ length: 100 }, (_, k) => ({ prevTxid: k.toString(16).padStart(64, '0'), prevVout: 0, address: Z, valueSat: 1_000n }));
+  // 100 inputs of 1,000 sat from clean Z, except input 57: 5,000 sat whose coin came from listed L one hop further back.
+  const inputs = Array.from({ length: 100 }, (_, k) => ({ prevTxid: k.toString(16).padStart(64, '0'), prevVout: 0, address: Z, valueSat: k === 57 ? 5_000n : 1_000n }));
   const wide: BtcTx = { txid: id('f'), inputs, outputs: [{ address: US, valueSat: 100_000n }] };
-  const extra = inputs.map((i) => coinbase(i.prevTxid, Z, 1_000n));
+  const extra = inputs.map((i, k) =>
+    k === 57
+      ? { txid: i.prevTxid, inputs: [{ prevTxid: id('1'), prevVout: 0, address: L, valueSat: 30_000_000n }], outputs: [{ address: Z, valueSat: 5_000n }] }
+      : coinbase(i.prevTxid, Z, 1_000n),
+  );
   const { source } = world([wide, ...extra]);
   const cache = new TraceCache(5);
   const r = await traceBtcDeposit({ txid: id('f'), vout: 0, source, list: listWith('BTC', L), options: { fanoutMax: 10, cache } });
   assert.equal(r.complete, false);
   assert.equal(r.stats.visits, 11);
+  // The largest input (57) is among those followed, so the listed source behind it is found:
+  // haircut 100,000 · 5,000 / 104,000 = 4,807.69… → 4,807 sat.
+  assert.equal(r.nearestDistance, 2);
+  assert.equal(r.exposures.haircut.exposureUnits, 4_807n);
   assert.ok(cache.size <= 5);
   const r2 = await traceBtcDeposit({ txid: id('f'), vout: 0, source, list: listWith('BTC', L), options: { visitsMax: 3 } });
   assert.equal(r2.stats.visits, 3);

@@ -383,7 +383,17 @@ export async function traceBtcDeposit(args: { txid: string; vout: number; source
       t.hit(hop - 1, 'txid', id, total, txListed);
       return tx.outputs.map((o) => fullyTainted(o.valueSat));
     }
-    if (tx.inputs.length > t.fanoutMax) t.incomplete(`transaction ${id} has ${tx.inputs.length} inputs; only the first ${t.fanoutMax} traced`);
+    // Past the fan-out bound, follow the largest inputs: they dominate the haircut share.
+    let followed: ReadonlySet<number> | null = null;
+    if (tx.inputs.length > t.fanoutMax) {
+      t.incomplete(`transaction ${id} has ${tx.inputs.length} inputs; only the ${t.fanoutMax} largest traced`);
+      const order = tx.inputs.map((_, k) => k).sort((a, b) => {
+        const va = tx.inputs[a]!.valueSat;
+        const vb = tx.inputs[b]!.valueSat;
+        return va > vb ? -1 : va < vb ? 1 : a - b;
+      });
+      followed = new Set(order.slice(0, t.fanoutMax));
+    }
     const inputTaints: CoinTaint[] = [];
     for (const [k, input] of tx.inputs.entries()) {
       const entries = t.listed('address', input.address);
@@ -394,7 +404,7 @@ export async function traceBtcDeposit(args: { txid: string; vout: number; source
         inputTaints.push(fullyTainted(input.valueSat));
         continue;
       }
-      if (k >= t.fanoutMax || hop >= t.maxHops) {
+      if ((followed !== null && !followed.has(k)) || hop >= t.maxHops) {
         inputTaints.push(cleanCoin(input.valueSat));
         continue;
       }
