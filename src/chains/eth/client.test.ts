@@ -30,7 +30,7 @@ async function fakeNode(reply: (method: string, count: number) => string | null,
       const method = (JSON.parse(body) as { method: string }).method;
       const out = reply(method, count);
       if (out === null) return; // stall: never answer
-      res.writeHead(status, { 'content-type': 'application/json' });
+      res.writeHead(status, { 'content-type': out.startsWith('<') && status !== 200 ? 'text/html' : 'application/json' });
       res.end(out);
     });
   });
@@ -119,6 +119,16 @@ describe('EthClient against hostile nodes', () => {
       assert.equal(await codeOf(c.getNonce(who)), 'RPC_BAD_RESPONSE');
       assert.equal(await codeOf(c.getBlock(1n)), 'RPC_BAD_RESPONSE');
       assert.equal(await codeOf(c.getReceipt(`0x${'ab'.repeat(32)}`)), 'RPC_BAD_RESPONSE');
+    } finally {
+      await f.close();
+    }
+  });
+
+  it('an oversized answer → RPC_BAD_RESPONSE', async () => {
+    const f = await fakeNode(() => ok(`0x${'0'.repeat(2_000_000)}`));
+    try {
+      const c = new EthClient({ rpcUrl: f.url, chainId: 31337, retriesMax: 0, responseBytesMax: 1_000_000 });
+      assert.equal(await codeOf(c.blockNumber()), 'RPC_BAD_RESPONSE');
     } finally {
       await f.close();
     }

@@ -1,4 +1,4 @@
-import { BaseError, createPublicClient, HttpRequestError, http, type PublicClient, TimeoutError } from 'viem';
+import { BaseError, createPublicClient, HttpRequestError, http, type PublicClient, ResponseBodyTooLargeError, TimeoutError } from 'viem';
 import { z } from 'zod';
 import { assert } from '../../shared/assert.ts';
 import { type EthAddress, LENIENT_ADDRESS_POLICY, parseAddress } from './address.ts';
@@ -196,6 +196,8 @@ export interface EthClientOptions {
   /** Retries after the first attempt, for timeouts and connection errors only. */
   retriesMax?: number;
   retryDelayMs?: number;
+  /** Refuse larger bodies (a full mainnet block is a few MB). Default 16 MiB. */
+  responseBytesMax?: number;
 }
 
 export type BlockTag = bigint | 'latest' | 'pending';
@@ -208,6 +210,7 @@ export interface SendResult {
 
 const RETRIES_MAX_LIMIT = 10;
 const TIMEOUT_MS_DEFAULT = 5_000;
+const RESPONSE_BYTES_MAX_DEFAULT = 16 * 1024 * 1024;
 
 function tag(b: BlockTag): string {
   return typeof b === 'bigint' ? `0x${b.toString(16)}` : b;
@@ -246,7 +249,13 @@ export class EthClient {
     this.retriesMax = retriesMax;
     this.retryDelayMs = opts.retryDelayMs ?? 100;
     // viem's own retry is off: ours is bounded and only retries what is safe.
-    this.viem = createPublicClient({ transport: http(opts.rpcUrl, { timeout: opts.timeoutMs ?? TIMEOUT_MS_DEFAULT, retryCount: 0 }) });
+    this.viem = createPublicClient({
+      transport: http(opts.rpcUrl, {
+        timeout: opts.timeoutMs ?? TIMEOUT_MS_DEFAULT,
+        retryCount: 0,
+        maxResponseBodySize: opts.responseBytesMax ?? RESPONSE_BYTES_MAX_DEFAULT,
+      }),
+    });
   }
 
   /** Create a client and check the node's chain id (EIP-155) before any use. */
@@ -279,6 +288,7 @@ export class EthClient {
     const text = errorText(e);
     const details = { method, reason: text.slice(0, 500) };
     const walk = (pred: (x: unknown) => boolean): boolean => e instanceof BaseError && e.walk(pred) !== null;
+    if (walk((x) => x instanceof ResponseBodyTooLargeError)) return new ChainError('RPC_BAD_RESPONSE', `${method}: response body too large`, details);
     if (walk((x) => x instanceof TimeoutError)) return new ChainError('RPC_TIMEOUT', `${method}: node did not answer in time`, details);
     if (e instanceof BaseError) {
       const http = e.walk((x) => x instanceof HttpRequestError) as HttpRequestError | null;
