@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash as oneShotHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { assert } from '../shared/assert.ts';
 import { JournalError } from './errors.ts';
@@ -45,7 +45,7 @@ export function encodeRecord(seq: number, prevHash: Uint8Array, payload: Uint8Ar
   frame.set(payload, HEADER_BYTES + BODY_FIXED_BYTES);
   const body = frame.subarray(HEADER_BYTES);
   frame.writeUInt32LE(crc32(body), 8);
-  const hash = createHash('sha256').update(body).digest();
+  const hash = sha256(body);
   return { frame, hash };
 }
 
@@ -68,7 +68,7 @@ export function decodeRecord(buf: Uint8Array, offset: number): DecodeOutcome {
       seq,
       prevHash: body.subarray(8, 40),
       payload: body.subarray(40),
-      hash: createHash('sha256').update(body).digest(),
+      hash: sha256(body),
       size: HEADER_BYTES + bodyLen,
     },
   };
@@ -80,4 +80,9 @@ export function checkLink(prevSeq: number, prevHash: Uint8Array, record: Decoded
   if (!Buffer.from(record.prevHash).equals(Buffer.from(prevHash))) {
     throw new JournalError('JOURNAL_CHAIN_BROKEN', 'journal hash chain broken', { seq: record.seq });
   }
+}
+
+/** One-shot SHA-256 (node:crypto.hash avoids a Hash object per record on the hot path). */
+function sha256(data: Uint8Array): Buffer {
+  return oneShotHash('sha256', data, 'buffer') as unknown as Buffer;
 }
