@@ -130,6 +130,9 @@ export function createApiKey(input: CreateApiKeyInput): { record: ApiKeyRecord; 
   if (typeof input.label !== 'string' || input.label.length < 1 || input.label.length > 64 || /\p{Cc}/u.test(input.label)) {
     throw new IdentityError('API_KEY_PARAMS_INVALID', 'label must be 1..64 printable characters');
   }
+  if (typeof input.accountId !== 'string' || input.accountId.length < 1 || input.accountId.length > 128) {
+    throw new IdentityError('API_KEY_PARAMS_INVALID', 'accountId must be 1..128 characters');
+  }
   const policy = checkKeyPolicy(input.permissions, input.ipAllowlist ?? []);
   const keyId = randomAlnum(API_KEY_LENGTH, random);
   const secret = randomAlnum(API_KEY_LENGTH, random);

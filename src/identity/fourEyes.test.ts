@@ -20,6 +20,7 @@ test('happy path: propose → approve × 2 → executable → executed, with a v
   const push = (a: Parameters<typeof appendAudit>[1]) => log.push(appendAudit(log.at(-1) ?? null, a));
   const t0 = propose({ id: 'p-1', action: 'withdrawal.release', payload, proposer: maker, requiredApprovals: 2, allowedRoles: ['treasury', 'security'], nowMs: T0 });
   push(t0.audit);
+  assert.equal(t0.audit.before, null);
   let p = t0.proposal;
   assert.equal(p.status, 'pending');
   assert.equal(isExecutable(p, T0), false);

@@ -62,9 +62,9 @@ function snapshot(p: Proposal) {
   return { id: p.id, action: p.action, payloadHash: p.payloadHash, status: p.status, approvals: p.approvals.map((a) => a.approverId), version: p.version };
 }
 
-function transition(before: Proposal, after: Proposal, actorId: string, kind: string, nowMs: number, ip: string): Transition {
-  assert(after.version === before.version + 1, 'version bumps by one');
-  return { proposal: after, audit: { atMs: nowMs, actor: actorId, action: `four_eyes.${kind}`, ip, before: snapshot(before), after: snapshot(after) } };
+function transition(before: Proposal | null, after: Proposal, actorId: string, kind: string, nowMs: number, ip: string): Transition {
+  assert(after.version === (before?.version ?? 0) + 1, 'version bumps by one');
+  return { proposal: after, audit: { atMs: nowMs, actor: actorId, action: `four_eyes.${kind}`, ip, before: before && snapshot(before), after: snapshot(after) } };
 }
 
 export function payloadHashOf(payload: unknown): string {
@@ -111,8 +111,7 @@ export function propose(input: ProposeInput): Transition {
     reason: null,
     version: 1,
   };
-  const genesis = { ...proposal, version: 0 };
-  return transition(genesis, proposal, input.proposer.id, 'propose', input.nowMs, input.ip ?? '');
+  return transition(null, proposal, input.proposer.id, 'propose', input.nowMs, input.ip ?? '');
 }
 
 function assertOpen(p: Proposal, nowMs: number): void {

@@ -56,7 +56,7 @@ test('fuzz: KYC profile from arbitrary objects', () => {
     fc.property(fc.record({ fullName: field, emiratesId: field, dateOfBirth: field, nationality: field, residency: field, iban: field }, { requiredKeys: [] }), (p) => {
       onlyTyped(() => parseKycProfile(p, NOW));
     }),
-    { numRuns: 200 },
+    { numRuns: 100 },
   );
 });
 

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { appendAudit } from './audit.ts';
 import { isIdentityError, type IdentityErrorCode } from './errors.ts';
 import { makeEmiratesId } from './emiratesId.ts';
 import { ageYears, ISO_3166_ALPHA2, type KycRecord, parseKycProfile, resubmitKyc, reviewKyc, submitKyc } from './kyc.ts';
@@ -111,6 +112,10 @@ test('status transitions only by compliance, never self, with audit entries', ()
   const revoked = reviewKyc(approved.record, { reviewer: compliance, decision: 'rejected', reason: 'sanctions screening hit', nowMs: NOW + 3 });
   assert.equal(revoked.record.status, 'rejected');
   expectCode(() => reviewKyc(revoked.record, { reviewer: compliance, decision: 'approved', nowMs: NOW + 4 }), 'KYC_TRANSITION_INVALID');
+  // The audit inputs chain cleanly.
+  let head = appendAudit(null, audit);
+  for (const a of [approved.audit, revoked.audit]) head = appendAudit(head, a);
+  assert.equal(head.seq, 3);
   const again: KycRecord = resubmitKyc(revoked.record, { ...good, iban: 'AE460090000000123456789' }, NOW + 5).record;
   assert.equal(again.status, 'pending');
   assert.equal(again.version, 4);
