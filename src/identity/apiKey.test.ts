@@ -110,6 +110,18 @@ test('verifySignedRequest: replay refused; bounded cache', () => {
   assert.ok(small.size <= 2);
 });
 
+test('replay cache is touched only by validly signed requests', () => {
+  const t = setup();
+  const r = t.sign(`symbol=BTCAED&timestamp=${NOW}`);
+  for (let i = 0; i < 50; i++) {
+    const forged = { ...r, queryString: r.queryString.replace(/signature=.*/, `signature=${i.toString(16).padStart(64, '0')}`) };
+    expectCode(() => t.verify(forged), 'SIGNATURE_INVALID');
+  }
+  assert.equal(t.replay.size, 0);
+  t.verify(r);
+  assert.equal(t.replay.size, 1);
+});
+
 test('verifySignedRequest: timestamp window (max 60 000 ms, 1 s future skew)', () => {
   const t = setup();
   t.verify(t.sign(`timestamp=${NOW - 5000}`));
