@@ -41,7 +41,7 @@ export {
   parseCamt,
 } from './camt.ts';
 export { type CamtWriteDocument, type CamtWriteEntry, type CamtWriteVersion, writeCamt } from './camtWrite.ts';
-export { buildPain001, PAIN001_VERSIONS, type Pain001Batch, type Pain001File, type Pain001Parsed, type Pain001Version, type Payout, parsePain001 } from './pain001.ts';
+export { buildPain001, PAIN001_VERSIONS, type Pain001Batch, type Pain001File, type Pain001Parsed, type Pain001Version, type Payout, parsePain001, toSwiftText } from './pain001.ts';
 export {
   buildPain002,
   PAIN002_VERSIONS,

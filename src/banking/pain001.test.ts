@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { parseSafeXml, XmlError } from '../shared/xml.ts';
 import { BankingError } from './errors.ts';
 import { makeUaeIban } from './iban.ts';
-import { buildPain001, type Pain001Batch, type Pain001Version, parsePain001 } from './pain001.ts';
+import { buildPain001, type Pain001Batch, type Pain001Version, parsePain001, toSwiftText } from './pain001.ts';
 import { at, attr, children, textAt } from './xmlTree.ts';
 
 const base = (version: Pain001Version): Pain001Batch => ({
@@ -123,4 +123,13 @@ test('parsePain001 refuses tampered totals, other currencies, unknown namespaces
   refuse(xml.replace('AE160505550001112223334', 'AE160505550001112223335'), 'PAIN001_IBAN');
   refuse(`<!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>${xml.slice(xml.indexOf('<Document'))}`, 'XML_DTD_REFUSED');
   assert.throws(() => parsePain001(xml.replace('>1200.00<', '>1200.001<')), (e: unknown) => e instanceof Error && (e as { code?: string }).code === 'DECIMAL_PRECISION');
+});
+
+test('toSwiftText: explicit, lossy conversion for names outside the SWIFT set', () => {
+  assert.equal(toSwiftText('José Núñez & Söhne GmbH'), 'Jose Nunez AND Sohne GmbH');
+  assert.equal(toSwiftText('Ali  @ Hassan!'), 'Ali Hassan');
+  assert.equal(toSwiftText('محمد'), undefined);
+  assert.equal(toSwiftText('x'.repeat(200))!.length, 140);
+  const name = toSwiftText('Zoë <script>')!;
+  assert.doesNotThrow(() => buildPain001({ ...base('001.001.09'), payouts: [{ ...base('001.001.09').payouts[0]!, creditorName: name }] }));
 });

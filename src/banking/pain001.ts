@@ -62,6 +62,25 @@ const BIC_RE = /^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$/;
 const DATE_RE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 const DATETIME_RE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?$/;
 
+/**
+ * Opt-in helper for callers holding names outside the SWIFT set (from KYC): strips accents
+ * (NFKD), writes & as AND, turns every other refused character into a space, collapses spaces
+ * and cuts to `max`. Returns undefined when nothing usable remains (e.g. Arabic script only):
+ * the caller must then ask the customer for the Latin name their bank account is held under.
+ */
+export function toSwiftText(text: string, max = 140): string | undefined {
+  const out = text
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .replace(/&/g, ' AND ')
+    .replace(/[^A-Za-z0-9/\-?:().,'+ ]/g, ' ')
+    .replace(/ +/g, ' ')
+    .trim()
+    .slice(0, max)
+    .trim();
+  return /[A-Za-z0-9]/.test(out) ? out : undefined;
+}
+
 function need(cond: boolean, code: string, message: string, details: Record<string, unknown> = {}): asserts cond {
   if (!cond) throw new BankingError(code, message, details);
 }
