@@ -41,6 +41,13 @@ test('parses the real-format SDN sample: XBT→BTC and ETH imported, others repo
   );
 });
 
+test('optionally imports 0x-format token addresses (USDT) as ETH', () => {
+  const r = parseOfacSdnXml(sample, { evmTickersAsEth: ['USDT'] });
+  assert.equal(r.addresses.length, 8);
+  assert.ok(r.addresses.some((a) => a.chain === 'ETH' && a.address === '0x3fd46b7f98547e8f512ecf54fce075dded3fd13e' && a.sourceRef === 'ofac:sdn:35830:160204'));
+  assert.ok(!r.skipped.some((s) => s.idType.endsWith('USDT')));
+});
+
 test('import is idempotent and sync de-lists addresses OFAC removed (recorded)', () => {
   const b = new Blocklist();
   const r = parseOfacSdnXml(sample);

@@ -79,7 +79,18 @@ function obj(x: unknown): Record<string, unknown> {
 }
 
 /** Parses sdn.xml and extracts the BTC and ETH digital-currency addresses. */
-export function parseOfacSdnXml(xml: string | Uint8Array, options: { validator?: AddressValidator; bytesMax?: number } = {}): OfacParseResult {
+export function parseOfacSdnXml(
+  xml: string | Uint8Array,
+  options: {
+    validator?: AddressValidator;
+    bytesMax?: number;
+    /**
+     * Tickers whose 0x addresses are also imported as ETH addresses (e.g. ['USDT', 'USDC']):
+     * the same key controls a 0x address on every EVM chain. Off by default; see the note above.
+     */
+    evmTickersAsEth?: readonly string[];
+  } = {},
+): OfacParseResult {
   const doc = parseSafeXml(xml, {
     ...(options.bytesMax !== undefined ? { bytesMax: options.bytesMax } : {}),
     arrayTags: new Set(['sdnEntry', 'program', 'id', 'aka', 'address']),
@@ -119,7 +130,7 @@ export function parseOfacSdnXml(xml: string | Uint8Array, options: { validator?:
       hasDc = true;
       const ticker = idType.slice(OFAC_DIGITAL_CURRENCY_PREFIX.length).trim();
       const idNumber = text(id.idNumber);
-      const chain = TICKER_TO_CHAIN[ticker];
+      const chain = TICKER_TO_CHAIN[ticker] ?? (options.evmTickersAsEth?.includes(ticker) && /^0x[0-9a-fA-F]{40}$/.test(idNumber) ? 'ETH' : undefined);
       if (chain === undefined) {
         skipped.push({ uid, name, idType, idNumber, why: 'UNSUPPORTED_CURRENCY' });
         continue;

@@ -51,6 +51,10 @@ test('a deposit two hops from a listed address is frozen under the haircut (defa
   const vc = screenDeposit(clean);
   assert.deepEqual([vc.action, vc.caseNeeded, vc.reasons[0]!.code], ['credit_available', false, 'CLEAN']);
   assert.equal(screenDeposit(clean, poisonOnly).action, 'credit_available');
+  // Travel Rule data missing on a clean deposit at or above AED 3,500: frozen, no case.
+  const tr = screenDeposit(clean, DEFAULT_SCREENING_POLICY, { travelRuleAction: 'hold' });
+  assert.deepEqual([tr.action, tr.caseNeeded, tr.reasons.map((x) => x.code)], ['credit_frozen', false, ['TRAVEL_RULE_HOLD']]);
+  assert.deepEqual(screenDeposit(r, DEFAULT_SCREENING_POLICY, { travelRuleAction: 'hold' }).reasons.map((x) => x.code), ['EXPOSURE_THRESHOLD', 'TRAVEL_RULE_HOLD']);
 });
 
 test('an attacker address added from an incident blocks a later deposit from it', async () => {

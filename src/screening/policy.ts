@@ -93,8 +93,17 @@ function thresholdReasons(ex: ExposureSummary, table: Readonly<Partial<Record<Ex
 }
 
 /** Verdict for an incoming deposit. `trace` null means no trace could be made. */
-export function screenDeposit(trace: ExposureSummary | null, policy: ScreeningPolicy = DEFAULT_SCREENING_POLICY): DepositVerdict {
+export function screenDeposit(trace: ExposureSummary | null, policy: ScreeningPolicy = DEFAULT_SCREENING_POLICY, extra: { travelRuleAction?: 'proceed' | 'hold' } = {}): DepositVerdict {
   validatePolicy(policy);
+  const v = screenDepositExposure(trace, policy);
+  if (extra.travelRuleAction !== 'hold') return v;
+  // Travel Rule data missing at or above the threshold: frozen until it arrives (no case by itself).
+  const reason: Reason = { code: 'TRAVEL_RULE_HOLD', message: 'Travel Rule information incomplete; frozen until received' };
+  const reasons = v.action === 'credit_available' ? [reason] : [...v.reasons, reason];
+  return { action: 'credit_frozen', caseNeeded: v.caseNeeded, reasons };
+}
+
+function screenDepositExposure(trace: ExposureSummary | null, policy: ScreeningPolicy): DepositVerdict {
   if (trace === null) {
     return policy.freezeWhenUntraced
       ? { action: 'credit_frozen', caseNeeded: false, reasons: [{ code: 'TRACE_UNAVAILABLE', message: 'no trace available; frozen until re-screened' }] }
