@@ -95,3 +95,5 @@ export {
   type WatcherOptions,
   type WatcherState,
 } from './watcher.ts';
+/** Alias for callers that re-export both chains (src/chains/btc has BtcChainError). */
+export { ChainError as EthChainError } from './errors.ts';

@@ -163,6 +163,14 @@ describe('wallet against hardhat', () => {
     assert.equal(await codeOf(hot.withdraw('w-1', to, 99n)), 'INTENT_CONFLICT');
   });
 
+  it('concurrent withdrawals get distinct consecutive nonces', async () => {
+    const [a, b, c] = await Promise.all([hot.withdraw('c-1', freshAddress(), 1n), hot.withdraw('c-2', freshAddress(), 2n), hot.withdraw('c-3', freshAddress(), 3n)]);
+    assert.ok(a && b && c);
+    assert.equal(b.nonce, a.nonce + 1n);
+    assert.equal(c.nonce, b.nonce + 1n);
+    for (const r of [a, b, c]) assert.equal((await client.getReceipt(r.hash))?.status, 'success');
+  });
+
   it('crash between sign and record: restart reconciles by (from, nonce), no double send', async () => {
     const path = join(dir, 'intents.json');
     const to = freshAddress();

@@ -382,6 +382,14 @@ export class HotWallet {
     this.address = parseAddress(o.account.address, LENIENT_ADDRESS_POLICY);
   }
 
+  /** Serialises withdraw/resume/replace: two concurrent withdrawals must never pick the same nonce. */
+  private lock: Promise<unknown> = Promise.resolve();
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
   async nextNonce(): Promise<bigint> {
     const pending = await this.client.getNonce(this.address, 'pending');
     let next = pending;
@@ -390,14 +398,18 @@ export class HotWallet {
   }
 
   /** Withdraw `valueWei` to `to` once per `intentId`; calling again resumes, never double-sends. */
-  async withdraw(intentId: string, to: EthAddress, valueWei: bigint): Promise<WithdrawResult> {
+  withdraw(intentId: string, to: EthAddress, valueWei: bigint): Promise<WithdrawResult> {
+    return this.exclusive(() => this.withdrawLocked(intentId, to, valueWei));
+  }
+
+  private async withdrawLocked(intentId: string, to: EthAddress, valueWei: bigint): Promise<WithdrawResult> {
     assert(intentId.length > 0 && intentId.length <= 200, 'intent id length');
     const existing = this.store.get(intentId);
     if (existing) {
       if (existing.to !== to || existing.valueWei !== valueWei || existing.from !== this.address) {
         throw new ChainError('INTENT_CONFLICT', 'intent id reused with other parameters', { intentId });
       }
-      return this.resume(intentId);
+      return this.resumeLocked(intentId);
     }
     const fees = await this.client.feeData(this.policy);
     const intent: WithdrawalIntent = {
@@ -453,7 +465,11 @@ export class HotWallet {
   }
 
   /** After a restart: finish what an intent started, exactly once. */
-  async resume(intentId: string): Promise<WithdrawResult> {
+  resume(intentId: string): Promise<WithdrawResult> {
+    return this.exclusive(() => this.resumeLocked(intentId));
+  }
+
+  private async resumeLocked(intentId: string): Promise<WithdrawResult> {
     const intent = this.store.get(intentId);
     if (!intent) throw new ChainError('INTENT_UNKNOWN', 'no such intent', { intentId });
     const st = await this.status(intentId);
@@ -468,7 +484,11 @@ export class HotWallet {
   }
 
   /** Replace a stuck (pending) intent: same nonce, fees bumped ≥ 10% + 1 wei. */
-  async replace(intentId: string): Promise<WithdrawResult> {
+  replace(intentId: string): Promise<WithdrawResult> {
+    return this.exclusive(() => this.replaceLocked(intentId));
+  }
+
+  private async replaceLocked(intentId: string): Promise<WithdrawResult> {
     const intent = this.store.get(intentId);
     if (!intent) throw new ChainError('INTENT_UNKNOWN', 'no such intent', { intentId });
     const last = intent.attempts[intent.attempts.length - 1];

@@ -71,6 +71,8 @@ export interface WatcherState {
   outflows: Outflow[];
 }
 
+const REORGS_PER_POLL_MAX = 4;
+
 interface SeenDeposit {
   deposit: Deposit;
   confirmed: boolean;
@@ -163,6 +165,8 @@ export class EthWatcher {
       const parent = this.hashes.get(h - 1n);
       if (parent !== undefined && block.parentHash !== parent) {
         result.reorgs.push(await this.rewind(tip));
+        // A node flapping between branches must not keep one poll busy forever.
+        if (result.reorgs.length >= REORGS_PER_POLL_MAX) break;
         continue;
       }
       await this.process(block, result);
