@@ -311,7 +311,7 @@ function sourceError(message: string, details: Record<string, unknown>): never {
  * Σ tainted(i) / Σ value(i); FIFO: inputs laid end to end in order, outputs cut from the
  * same line in order, the fee is the tail (Möser et al. 2014, §3; Anderson et al. 2018).
  */
-export function combineUtxo(inputs: readonly CoinTaint[], outputValues: readonly bigint[], fifoMax = TRACE_FIFO_INTERVALS_MAX): CoinTaint[] {
+export function combineUtxo(inputs: readonly CoinTaint[], outputValues: readonly bigint[], fifoMax = TRACE_FIFO_INTERVALS_MAX, onApproximated?: () => void): CoinTaint[] {
   let totalIn = 0n;
   let hair: Frac = ZERO;
   let poison = false;
@@ -322,7 +322,9 @@ export function combineUtxo(inputs: readonly CoinTaint[], outputValues: readonly
     hair = fracAdd(hair, c.haircut);
     poison ||= c.poison;
   }
-  const fifoLine = normaliseIntervals(line, fifoMax).intervals;
+  const norm = normaliseIntervals(line, fifoMax);
+  if (norm.approximated) onApproximated?.();
+  const fifoLine = norm.intervals;
   const out: CoinTaint[] = [];
   let pos = 0n;
   for (const v of outputValues) {
@@ -334,7 +336,7 @@ export function combineUtxo(inputs: readonly CoinTaint[], outputValues: readonly
 }
 
 function checkBtcTx(tx: BtcTx, txid: string): void {
-  if (tx.txid !== txid) sourceError('source returned a different transaction', { asked: txid, got: String(tx.txid).slice(0, 80) });
+  if (typeof tx.txid !== 'string' || tx.txid.toLowerCase() !== txid) sourceError('source returned a different transaction', { asked: txid, got: String(tx.txid).slice(0, 80) });
   if (tx.inputs.length > TX_ITEMS_MAX || tx.outputs.length > TX_ITEMS_MAX) sourceError('transaction too large', { txid });
   let inSat = 0n;
   let outSat = 0n;
@@ -385,7 +387,7 @@ export async function traceBtcDeposit(args: { txid: string; vout: number; source
     }
     // Past the fan-out bound, follow the largest inputs: they dominate the haircut share.
     let followed: ReadonlySet<number> | null = null;
-    if (tx.inputs.length > t.fanoutMax) {
+    if (tx.inputs.length > t.fanoutMax && hop < t.maxHops) {
       t.incomplete(`transaction ${id} has ${tx.inputs.length} inputs; only the ${t.fanoutMax} largest traced`);
       const order = tx.inputs.map((_, k) => k).sort((a, b) => {
         const va = tx.inputs[a]!.valueSat;
@@ -416,7 +418,12 @@ export async function traceBtcDeposit(args: { txid: string; vout: number; source
       inputTaints.push(coin ?? cleanCoin(input.valueSat));
     }
     if (hop >= t.maxHops && tx.inputs.length > 0) t.notes.add(`hop limit ${t.maxHops} reached; older history not traced`);
-    const outs = combineUtxo(inputTaints, tx.outputs.map((o) => o.valueSat));
+    const outs = combineUtxo(
+      inputTaints,
+      tx.outputs.map((o) => o.valueSat),
+      TRACE_FIFO_INTERVALS_MAX,
+      () => t.notes.add(`FIFO taint fragmented past ${TRACE_FIFO_INTERVALS_MAX} intervals; gaps closed (over-approximation)`),
+    );
     return outs.map((c) => ({ ...c, fifo: t.fifoNormalise(c.fifo) }));
   };
 
