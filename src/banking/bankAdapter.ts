@@ -17,5 +17,7 @@ export interface InboundFile {
 export interface BankAdapter {
   listInbound(): Promise<InboundFile[]>;
   acknowledge(id: string): Promise<void>;
+  /** Sets aside a file that can never be processed (malformed, unknown message): never listed again, kept for an operator. */
+  reject(id: string, reason: string): Promise<void>;
   submitPaymentFile(name: string, xml: string): Promise<void>;
 }

@@ -59,6 +59,18 @@ test('a file that changes between read and acknowledge stays in the inbox', asyn
   assert.deepEqual(await readdir(inbox), ['x.xml']);
 });
 
+test('a file that can never be processed is quarantined with its reason', async () => {
+  const { fx, inbox, archive } = await setup();
+  await writeFile(join(inbox, 'junk.xml'), '<html>502</html>');
+  const [f] = await fx.listInbound();
+  await fx.reject(f!.id, 'BANK_FILE_UNKNOWN');
+  assert.deepEqual(await readdir(inbox), []);
+  const q = (await readdir(join(archive, 'quarantine'))).sort();
+  assert.equal(q.length, 2);
+  assert.equal(await readFile(join(archive, 'quarantine', q.find((n) => n.endsWith('.reason.txt'))!), 'utf8'), 'BANK_FILE_UNKNOWN\n');
+  assert.deepEqual(await fx.listInbound(), []);
+});
+
 test('oversized files are quarantined unread', async () => {
   const { fx, inbox, archive } = await setup({ fileBytesMax: 10 });
   await writeFile(join(inbox, 'big.xml'), '<x>0123456789</x>');

@@ -137,6 +137,16 @@ export class FileExchange implements BankAdapter {
     this.listed.delete(id);
   }
 
+  /** Moves a listed file to archive/quarantine with a `.reason.txt` beside it; it is never listed again. */
+  async reject(id: string, reason: string): Promise<void> {
+    const item = this.listed.get(id);
+    if (item === undefined) throw new BankingError('FILE_EXCHANGE_UNKNOWN', 'reject only files returned by listInbound', { id: id.slice(0, 140) });
+    const base = `${item.hash.slice(0, 16)}__${item.name}`;
+    await writeAtomic(join(this.o.archiveDir, 'quarantine'), `${base}.reason.txt`, `${reason.slice(0, 2000)}\n`);
+    await this.move(join(this.o.inboxDir, item.name), join(this.o.archiveDir, 'quarantine', base));
+    this.listed.delete(id);
+  }
+
   async submitPaymentFile(name: string, xml: string): Promise<void> {
     checkName(name);
     const record = join(this.o.archiveDir, 'sent', name);

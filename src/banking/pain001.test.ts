@@ -121,6 +121,7 @@ test('parsePain001 refuses tampered totals, other currencies, unknown namespaces
   refuse(xml.replace('pain.001.001.09', 'pain.001.001.05'), 'PAIN001_NAMESPACE_UNSUPPORTED');
   refuse(xml.replace('pain.001.001.09', 'pain.001.001.001.09'), 'PAIN001_NAMESPACE_UNSUPPORTED');
   refuse(xml.replace('AE160505550001112223334', 'AE160505550001112223335'), 'PAIN001_IBAN');
+  refuse(xml.replace('<EndToEndId>PAYOUT-0002</EndToEndId>', '<EndToEndId>PAYOUT-0001</EndToEndId>'), 'PAIN001_DUPLICATE');
   refuse(`<!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>${xml.slice(xml.indexOf('<Document'))}`, 'XML_DTD_REFUSED');
   assert.throws(() => parsePain001(xml.replace('>1200.00<', '>1200.001<')), (e: unknown) => e instanceof Error && (e as { code?: string }).code === 'DECIMAL_PRECISION');
 });

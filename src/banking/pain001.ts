@@ -210,6 +210,7 @@ export function parsePain001(xml: string): Pain001Parsed {
   need(debtor.ok, 'PAIN001_IBAN', 'debtor IBAN is invalid');
   const txs = children(pi, 'CdtTrfTxInf');
   need(txs.length >= 1 && txs.length <= PAIN001_TXS_MAX, 'PAIN001_COUNT', `1..${PAIN001_TXS_MAX} transactions required`);
+  const seenIds = new Set<string>();
   const payments = txs.map((t, i): Pain001Payment => {
     const amt = at(t, 'Amt', 'InstdAmt');
     need(attr(amt, 'Ccy') === 'AED', 'PAIN001_CURRENCY', 'only AED payments are supported', { index: i });
@@ -220,6 +221,8 @@ export function parsePain001(xml: string): Pain001Parsed {
     const iban = checkIban(textAt(t, 'CdtrAcct', 'Id', 'IBAN'));
     need(endToEndId !== undefined && creditorName !== undefined, 'PAIN001_STRUCTURE', 'EndToEndId and Cdtr/Nm are required', { index: i });
     need(iban.ok, 'PAIN001_IBAN', 'creditor IBAN is invalid', { index: i });
+    need(!seenIds.has(endToEndId), 'PAIN001_DUPLICATE', 'EndToEndId repeats within the file', { index: i });
+    seenIds.add(endToEndId);
     return { endToEndId, amountFils, creditorName, creditorIban: iban.value.iban, remittance: textAt(t, 'RmtInf', 'Ustrd') };
   });
   const sum = payments.reduce((s, p) => s + p.amountFils, 0n);

@@ -75,6 +75,7 @@ test('finding a reference in remittance text', () => {
   assert.deepEqual(findDepositReference([`/REF/ ${printed} deposit`]), { kind: 'found', reference: ref, customerCode: '7K3M9Q2X' });
   assert.equal(findDepositReference([`Transfer ${ref.toLowerCase()}`]).kind, 'found');
   assert.equal(findDepositReference(['part one', `ref ${ref}`]).kind, 'found');
+  assert.equal(findDepositReference([`ref ${ref.slice(0, 4)} ${ref.slice(4, 8)} ${ref.slice(8)}`]).kind, 'found', 'other grouping');
   assert.equal(findDepositReference([`${ref} ${printed}`]).kind, 'found', 'same reference twice is fine');
   assert.deepEqual(findDepositReference([`${ref} and ${other}`]), { kind: 'ambiguous', references: [ref, other].sort() });
   const typo = ref.slice(0, 5) + (ref[5] === 'A' ? 'B' : 'A') + ref.slice(6);

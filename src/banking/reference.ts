@@ -116,7 +116,8 @@ export type ReferenceSearch =
   | { kind: 'malformed'; candidate: string }
   | { kind: 'none' };
 
-const CANDIDATE_RE = /(?<![0-9A-Z])RP[ -]?([0-9A-Z]{4})[ -]?([0-9A-Z]{4})[ -]?([0-9A-Z]{2})(?![0-9A-Z])/g;
+/** "RP" then 10 symbols, each optionally preceded by one space or hyphen (people group digits as they like). */
+const CANDIDATE_RE = /(?<![0-9A-Z])RP(?:[ -]?[0-9A-Z]){10}(?![0-9A-Z])/g;
 const NEAR_CANDIDATE_RE = /(?<![0-9A-Z])RP[ -]?[0-9A-Z]{3,}/g;
 
 /** Looks for a deposit reference in free remittance text (ISO 20022 Ustrd / Strd Ref), ignoring everything else. */

@@ -166,6 +166,13 @@ export class SandboxBank implements BankAdapter {
     if (i >= 0) this.outbound.splice(i, 1);
   }
 
+  readonly rejectedFiles: { name: string; reason: string }[] = [];
+
+  async reject(id: string, reason: string): Promise<void> {
+    const i = this.outbound.findIndex((f) => f.id === id);
+    if (i >= 0) this.rejectedFiles.push({ name: this.outbound.splice(i, 1)[0]!.name, reason });
+  }
+
   /** Accepts a pain.001 and executes it now (the sandbox has no cut-off times). Idempotent by name. */
   async submitPaymentFile(name: string, xml: string): Promise<void> {
     const previous = this.submitted.get(name);
