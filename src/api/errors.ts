@@ -1,0 +1,211 @@
+import { RampartError } from '../shared/errors.ts';
+
+/**
+ * The API's own rejections. Errors from other domains (core, identity, accounts, decimal)
+ * pass through unchanged; `describeError` maps every code to an HTTP status for the
+ * native API and to a Binance code/text for /api/v3, in the one table below.
+ */
+export type ApiErrorCode =
+  | 'BAD_REQUEST'
+  | 'PARAM_MISSING'
+  | 'PARAM_UNKNOWN'
+  | 'PARAM_INVALID'
+  | 'INTERVAL_INVALID'
+  | 'BAD_SYMBOL'
+  | 'NOT_FOUND'
+  | 'ORDER_NOT_FOUND'
+  | 'CANCEL_UNKNOWN_ORDER'
+  | 'METHOD_NOT_ALLOWED'
+  | 'BODY_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'UNAUTHENTICATED'
+  | 'API_KEY_FORMAT'
+  | 'FORBIDDEN'
+  | 'RATE_LIMITED'
+  | 'NOT_READY'
+  | 'ENGINE_UNAVAILABLE'
+  | 'UNSUPPORTED'
+  | 'INTERNAL';
+
+export class ApiError extends RampartError {
+  declare readonly code: ApiErrorCode;
+  constructor(code: ApiErrorCode, message: string, details: Record<string, unknown> = {}) {
+    super(code, message, details);
+  }
+}
+
+/** One row: HTTP status of the native API; Binance code, HTTP status and (when fixed) text for /api/v3. */
+interface Row {
+  readonly http: number;
+  readonly bn: number;
+  readonly bnHttp?: number;
+  readonly bnMsg?: string;
+}
+
+const INSUFFICIENT = 'Account has insufficient balance for requested action.';
+const LOT = 'Filter failure: LOT_SIZE';
+const PRICE = 'Filter failure: PRICE_FILTER';
+const AUTH = 'Invalid API-key, IP, or permissions for action.';
+
+/**
+ * Code → statuses. Binance codes from its spot API docs ("Error codes for Binance"),
+ * texts where ccxt matches them exactly (see /work/shared/notes/ccxt.md): -2010 with
+ * the insufficient-balance text is ccxt's InsufficientFunds; any 4xx body naming
+ * LOT_SIZE or PRICE_FILTER is InvalidOrder.
+ */
+export const ERROR_TABLE: Readonly<Record<string, Row>> = {
+  // API
+  BAD_REQUEST: { http: 400, bn: -1100 },
+  PARAM_MISSING: { http: 400, bn: -1102 },
+  PARAM_UNKNOWN: { http: 400, bn: -1104 },
+  PARAM_INVALID: { http: 400, bn: -1100 },
+  INTERVAL_INVALID: { http: 400, bn: -1120, bnMsg: 'Invalid interval.' },
+  BAD_SYMBOL: { http: 400, bn: -1121, bnMsg: 'Invalid symbol.' },
+  NOT_FOUND: { http: 404, bn: -1000, bnHttp: 404 },
+  ORDER_NOT_FOUND: { http: 404, bn: -2013, bnMsg: 'Order does not exist.' },
+  CANCEL_UNKNOWN_ORDER: { http: 404, bn: -2011, bnMsg: 'Unknown order sent.' },
+  METHOD_NOT_ALLOWED: { http: 405, bn: -1000, bnHttp: 405 },
+  BODY_TOO_LARGE: { http: 413, bn: -1100, bnHttp: 413 },
+  UNSUPPORTED_MEDIA_TYPE: { http: 415, bn: -1100, bnHttp: 415 },
+  UNAUTHENTICATED: { http: 401, bn: -2015, bnHttp: 401, bnMsg: AUTH },
+  API_KEY_FORMAT: { http: 401, bn: -2014, bnHttp: 401, bnMsg: 'API-key format invalid.' },
+  FORBIDDEN: { http: 403, bn: -2015, bnHttp: 401, bnMsg: AUTH },
+  RATE_LIMITED: { http: 429, bn: -1003, bnHttp: 429 },
+  NOT_READY: { http: 503, bn: -1000, bnHttp: 503 },
+  ENGINE_UNAVAILABLE: { http: 503, bn: -1000, bnHttp: 503 },
+  UNSUPPORTED: { http: 400, bn: -1100 },
+  INTERNAL: { http: 500, bn: -1000, bnHttp: 500, bnMsg: 'An unknown error occured while processing the request.' },
+  // core (src/core/errors.ts)
+  COMMAND_MALFORMED: { http: 400, bn: -1100 },
+  UNKNOWN_MARKET: { http: 400, bn: -1121, bnMsg: 'Invalid symbol.' },
+  UNKNOWN_ASSET: { http: 400, bn: -1100 },
+  UNKNOWN_USER: { http: 403, bn: -2015, bnHttp: 401, bnMsg: AUTH },
+  UNKNOWN_ORDER: { http: 404, bn: -2013, bnMsg: 'Order does not exist.' },
+  AMOUNT_INVALID: { http: 400, bn: -1013, bnMsg: LOT },
+  PRICE_INVALID: { http: 400, bn: -1013, bnMsg: PRICE },
+  QUANTITY_INVALID: { http: 400, bn: -1013, bnMsg: LOT },
+  NOTIONAL_TOO_SMALL: { http: 400, bn: -1013, bnMsg: 'Filter failure: NOTIONAL' },
+  INSUFFICIENT_FUNDS: { http: 422, bn: -2010, bnMsg: INSUFFICIENT },
+  MARKET_HALTED: { http: 409, bn: -2010, bnMsg: 'Market is closed.' },
+  MARKET_CANCEL_ONLY: { http: 409, bn: -2010, bnMsg: 'Market is closed.' },
+  POST_ONLY_WOULD_TAKE: { http: 409, bn: -2010, bnMsg: 'Order would immediately match and take.' },
+  FOK_NOT_FILLABLE: { http: 409, bn: -2010, bnMsg: 'Order could not be filled completely.' },
+  NO_LIQUIDITY: { http: 409, bn: -2010, bnMsg: 'Market has no liquidity.' },
+  LIMIT_EXCEEDED: { http: 409, bn: -2010, bnMsg: 'Too many open orders.' },
+  IDEMPOTENCY_CONFLICT: { http: 409, bn: -2010, bnMsg: 'Duplicate order sent.' },
+  DUPLICATE_ID: { http: 409, bn: -2010, bnMsg: 'Duplicate order sent.' },
+  CONFIG_INVALID: { http: 500, bn: -1000, bnHttp: 500 },
+  TIME_NOT_MONOTONIC: { http: 503, bn: -1000, bnHttp: 503 },
+  UNKNOWN_COMMAND: { http: 400, bn: -1100 },
+  UNKNOWN_ACCOUNT: { http: 400, bn: -1100 },
+  UNKNOWN_HOLD: { http: 404, bn: -1100 },
+  USER_EXISTS: { http: 409, bn: -1100 },
+  HOLD_STATE: { http: 409, bn: -1100 },
+  UNBALANCED_BATCH: { http: 400, bn: -1100 },
+  TRANSFER_INVALID: { http: 400, bn: -1100 },
+  BALANCE_CONSTRAINT: { http: 422, bn: -2010, bnMsg: INSUFFICIENT },
+  WITHDRAWALS_PAUSED: { http: 409, bn: -1100 },
+  ACCOUNT_LOCKED: { http: 403, bn: -2010, bnMsg: 'This account may not place or cancel orders.' },
+  // decimal / units (src/shared/decimal.ts, src/core/units.ts)
+  DECIMAL_NOT_STRING: { http: 400, bn: -1100 },
+  DECIMAL_LENGTH: { http: 400, bn: -1100 },
+  DECIMAL_FORMAT: { http: 400, bn: -1100 },
+  DECIMAL_PRECISION: { http: 400, bn: -1111, bnMsg: 'Precision is over the maximum defined for this asset.' },
+  MINOR_FORMAT: { http: 400, bn: -1100 },
+  PRICE_NOT_ON_TICK: { http: 400, bn: -1013, bnMsg: PRICE },
+  PRICE_OUT_OF_RANGE: { http: 400, bn: -1013, bnMsg: PRICE },
+  QUANTITY_NOT_ON_LOT: { http: 400, bn: -1013, bnMsg: LOT },
+  QUANTITY_OUT_OF_RANGE: { http: 400, bn: -1013, bnMsg: LOT },
+  // identity (src/identity/errors.ts)
+  API_KEY_INVALID: { http: 401, bn: -2015, bnHttp: 401, bnMsg: AUTH },
+  IP_NOT_ALLOWED: { http: 403, bn: -2015, bnHttp: 401, bnMsg: AUTH },
+  PERMISSION_DENIED: { http: 403, bn: -2015, bnHttp: 401, bnMsg: AUTH },
+  API_KEY_PARAMS_INVALID: { http: 400, bn: -1100 },
+  API_KEY_DECRYPT_FAILED: { http: 500, bn: -1000, bnHttp: 500 },
+  SIGNATURE_INVALID: { http: 401, bn: -1022, bnMsg: 'Signature for this request is not valid.' },
+  TIMESTAMP_OUTSIDE_WINDOW: { http: 400, bn: -1021, bnMsg: 'Timestamp for this request is outside of the recvWindow.' },
+  RECV_WINDOW_INVALID: { http: 400, bn: -1131, bnMsg: 'recvWindow must be less than 60000' },
+  REQUEST_PARAMS_INVALID: { http: 400, bn: -1100 },
+  REPLAY: { http: 401, bn: -1022, bnMsg: 'Signature for this request was already used.' },
+  REPLAY_CACHE_FULL: { http: 429, bn: -1003, bnHttp: 429 },
+  IP_INVALID: { http: 400, bn: -1100 },
+  SESSION_INVALID: { http: 401, bn: -2015, bnHttp: 401, bnMsg: AUTH },
+  SESSION_EXPIRED: { http: 401, bn: -2015, bnHttp: 401, bnMsg: AUTH },
+  SESSION_REVOKED: { http: 401, bn: -2015, bnHttp: 401, bnMsg: AUTH },
+  CSRF_INVALID: { http: 403, bn: -2015, bnHttp: 401, bnMsg: AUTH },
+  COOKIE_INVALID: { http: 401, bn: -2015, bnHttp: 401, bnMsg: AUTH },
+  LOGIN_FAILED: { http: 401, bn: -2015, bnHttp: 401 },
+  PASSWORD_POLICY: { http: 400, bn: -1100 },
+  // accounts (src/accounts/errors.ts)
+  EMAIL_INVALID: { http: 400, bn: -1100 },
+  EMAIL_TAKEN: { http: 409, bn: -1100 },
+  USER_NOT_FOUND: { http: 404, bn: -1100 },
+  USER_DISABLED: { http: 403, bn: -2015, bnHttp: 401, bnMsg: AUTH },
+  USER_OPEN_FAILED: { http: 503, bn: -1000, bnHttp: 503 },
+  API_KEY_NOT_FOUND: { http: 404, bn: -1100 },
+  API_KEYS_LIMIT: { http: 409, bn: -1100 },
+};
+
+/** Codes whose message is safe to show as is (ours); anything else reports the code's generic text. */
+export interface DescribedError {
+  readonly code: string;
+  readonly message: string;
+  readonly http: number;
+  readonly binance: { readonly http: number; readonly code: number; readonly msg: string };
+  /** Seconds, for 429. */
+  readonly retryAfterS?: number;
+}
+
+const FASTIFY: Readonly<Record<string, ApiErrorCode>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BAD_REQUEST',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'BAD_REQUEST',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'BAD_REQUEST',
+  FST_ERR_BAD_URL: 'BAD_REQUEST',
+  FST_ERR_VALIDATION: 'BAD_REQUEST',
+};
+
+/**
+ * Turns anything thrown into the one error shape. Known domain errors keep their code
+ * and message; a client error from the HTTP layer (bad JSON, too large) becomes a 4xx;
+ * anything else is INTERNAL with a generic message (details go to the log, not the client).
+ */
+export function describeError(e: unknown): DescribedError {
+  let code = 'INTERNAL';
+  let message = 'internal error';
+  let retryAfterS: number | undefined;
+  if (e instanceof RampartError && ERROR_TABLE[e.code] !== undefined) {
+    code = e.code;
+    message = e.message;
+    if (e.code === 'RATE_LIMITED') {
+      const ms = Number((e.details as { retryAfterMs?: unknown }).retryAfterMs);
+      if (Number.isFinite(ms) && ms > 0) retryAfterS = Math.ceil(ms / 1000);
+    }
+  } else if (typeof e === 'object' && e !== null) {
+    const fe = e as { code?: unknown; statusCode?: unknown; message?: unknown; validation?: unknown };
+    const mapped = typeof fe.code === 'string' ? FASTIFY[fe.code] : undefined;
+    if (mapped !== undefined) {
+      code = mapped;
+      message = typeof fe.message === 'string' ? fe.message.slice(0, 200) : mapped;
+    } else {
+      const status = typeof fe.statusCode === 'number' ? fe.statusCode : e instanceof SyntaxError ? 400 : 0;
+      if (status >= 400 && status < 500) {
+        // Fastify's content-type parsers raise plain 4xx errors for malformed bodies.
+        code = status === 413 ? 'BODY_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'BAD_REQUEST';
+        message = 'malformed request';
+      }
+    }
+  }
+  const row = ERROR_TABLE[code]!;
+  const out: DescribedError = {
+    code,
+    message,
+    http: row.http,
+    binance: { http: row.bnHttp ?? (row.http === 429 ? 429 : 400), code: row.bn, msg: row.bnMsg ?? message },
+  };
+  return retryAfterS === undefined ? out : { ...out, retryAfterS };
+}
+
+/** Raises a core rejection (a CommandResult's error) as a RampartError the table knows. */
+export class CoreRejection extends RampartError {}
