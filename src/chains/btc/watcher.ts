@@ -58,6 +58,18 @@ export interface WatcherOptions {
   blocksPerPollMax?: number;
 }
 
+/** Everything the watcher must remember across restarts, JSON-safe (amounts as decimal strings of satoshi). */
+export interface WatcherState {
+  nextHeight: number;
+  recent: Array<{
+    height: number;
+    hash: string;
+    deposits: Array<Omit<DepositSeen, 'amountSat'> & { amountSat: string }>;
+    spends: SpendSeen[];
+  }>;
+  outpoints: string[];
+}
+
 export const WATCHER_DEFAULTS = { reorgDepthMax: 100, blocksPerPollMax: 50 } as const;
 export const WATCHED_ADDRESSES_MAX = 1_000_000;
 
@@ -87,6 +99,36 @@ export class BtcWatcher {
     this.blocksPerPollMax = options.blocksPerPollMax ?? WATCHER_DEFAULTS.blocksPerPollMax;
     for (const a of options.addresses) this.watchAddress(a);
     for (const o of options.outpoints ?? []) this.outpoints.add(o);
+  }
+
+  /** A snapshot to persist after handling a poll's result; restore with `BtcWatcher.restore`. */
+  state(): WatcherState {
+    return {
+      nextHeight: this.nextHeight,
+      recent: this.recent.map((b) => ({ ...b, deposits: b.deposits.map((d) => ({ ...d, amountSat: d.amountSat.toString() })), spends: b.spends.map((x) => ({ ...x })) })),
+      outpoints: [...this.outpoints],
+    };
+  }
+
+  /** Rebuilds a watcher from a persisted state (the addresses come from the caller, as at first start). */
+  static restore(options: Omit<WatcherOptions, 'startHeight' | 'outpoints'>, state: WatcherState): BtcWatcher {
+    if (!Number.isSafeInteger(state.nextHeight) || state.nextHeight < 0 || !Array.isArray(state.recent) || !Array.isArray(state.outpoints)) {
+      throw new BtcChainError('WATCHER_STATE_INVALID', 'watcher state is malformed');
+    }
+    const w = new BtcWatcher({ ...options, startHeight: state.nextHeight, outpoints: state.outpoints });
+    let prevHeight = -1;
+    for (const b of state.recent) {
+      if (!Number.isSafeInteger(b.height) || b.height <= prevHeight || !/^[0-9a-f]{64}$/.test(b.hash)) throw new BtcChainError('WATCHER_STATE_INVALID', 'watcher state blocks out of order');
+      prevHeight = b.height;
+      w.recent.push({
+        height: b.height,
+        hash: b.hash,
+        deposits: b.deposits.map((d) => ({ ...d, amountSat: BigInt(d.amountSat) })),
+        spends: b.spends.map((x) => ({ ...x })),
+      });
+    }
+    if (prevHeight !== -1 && prevHeight !== state.nextHeight - 1) throw new BtcChainError('WATCHER_STATE_INVALID', 'nextHeight does not follow the last block');
+    return w;
   }
 
   /** Adds an address (validated for the network; stored in canonical form). */
