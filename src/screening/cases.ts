@@ -5,6 +5,7 @@ import type { DepositVerdict } from './policy.ts';
 import type { ExposureModel, TraceResult } from './trace.ts';
 import { traceToJson } from './trace.ts';
 import type { AddressValidator, Chain } from './types.ts';
+import { isChain } from './types.ts';
 
 /**
  * Compliance cases for frozen deposits, as a pure state machine. Every transition takes
@@ -152,6 +153,7 @@ export function openCase(
   checkCtx(ctx, null);
   if (typeof input.id !== 'string' || !/^[A-Za-z0-9_.:-]{1,100}$/.test(input.id)) err('CASE_INVALID', 'case id must be 1-100 chars [A-Za-z0-9_.:-]');
   if (typeof input.amountUnits !== 'bigint' || input.amountUnits <= 0n) err('CASE_INVALID', 'amountUnits must be a positive bigint');
+  if (!isChain(input.chain)) err('CASE_INVALID', 'chain must be BTC or ETH');
   if (!input.depositRef || !input.accountId) err('CASE_INVALID', 'depositRef and accountId are required');
   const c: ComplianceCase = Object.freeze({
     id: input.id,
