@@ -110,6 +110,12 @@ async function insertRows(q: SqlRunner, table: string, cols: readonly string[], 
     const set = cols.filter((c) => !upsertKey.includes(c)).map((c) => `${c} = excluded.${c}`);
     conflict = ` ON CONFLICT (${upsertKey.join(', ')}) DO UPDATE SET ${set.join(', ')}`;
   }
+  if (q.dialect === 'sqlite') {
+    // In-process: no round trips to save, and one cached statement beats preparing a new multi-row shape per batch.
+    const sql = `INSERT INTO ${table} (${cols.join(', ')}) VALUES ${tuple}${conflict}`;
+    for (const r of rows) await q.run(sql, cols.map((c) => toParam(r[c] ?? null)));
+    return rows.length;
+  }
   for (let i = 0; i < rows.length; i += per) {
     const chunk = rows.slice(i, i + per);
     const values: unknown[] = [];
@@ -121,6 +127,11 @@ async function insertRows(q: SqlRunner, table: string, cols: readonly string[], 
 
 async function lookup<T>(q: SqlRunner, sql: (placeholders: string) => string, keys: readonly unknown[]): Promise<T[]> {
   const out: T[] = [];
+  if (q.dialect === 'sqlite') {
+    const one = sql('?');
+    for (const k of keys) out.push(...(await q.all<T>(one, [k])));
+    return out;
+  }
   for (let i = 0; i < keys.length; i += LOOKUP_CHUNK) {
     const chunk = keys.slice(i, i + LOOKUP_CHUNK);
     out.push(...(await q.all<T>(sql(chunk.map(() => '?').join(', ')), chunk)));
@@ -270,8 +281,9 @@ async function project(q: SqlRunner, inputs: readonly ProjectionInput[]): Promis
   }
   for (const [mp, buckets] of byMarketPeriod) {
     const [market, period] = mp.split('|') as [string, string];
-    for (let i = 0; i < buckets.length; i += LOOKUP_CHUNK) {
-      const chunk = buckets.slice(i, i + LOOKUP_CHUNK);
+    const step = q.dialect === 'sqlite' ? 1 : LOOKUP_CHUNK; // SQLite: one cached statement shape
+    for (let i = 0; i < buckets.length; i += step) {
+      const chunk = buckets.slice(i, i + step);
       const rows = await q.all<Record<string, unknown>>(`SELECT ${CANDLE_COLS.join(', ')} FROM candles WHERE market = ? AND period = ? AND bucket_ts IN (${chunk.map(() => '?').join(', ')})`, [market, period, ...chunk]);
       for (const r of rows) {
         const c: CandleRow = {
