@@ -185,6 +185,8 @@ test('unknown or missing namespaces, wrong roots and unsafe XML are refused with
 test('statement for another account or currency is flagged', () => {
   const s = parseCamt(stmt(ntry('1.00')), { accountIban: 'AE070331234567890123456' }).statements[0]!;
   assert.deepEqual(codes(s), ['ACCOUNT_MISMATCH']);
+  const both = stmt(ntry('1.00')).replace('<Bal><Tp><CdOrPrtry><Cd>OPBD', '<Bal><Tp><CdOrPrtry><Cd>PRCD</Cd></CdOrPrtry></Tp><Amt Ccy="AED">7.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-11-23</Dt></Dt></Bal><Bal><Tp><CdOrPrtry><Cd>OPBD');
+  assert.equal(parseCamt(both).statements[0]!.openingBalanceFils, 0n, 'OPBD preferred over an earlier PRCD');
   const noBal = parseCamt(stmt(ntry('1.00')).replace(/<Bal>[\s\S]*<\/Bal>/, '')).statements[0]!;
   assert.deepEqual(codes(noBal), ['BALANCE_MISSING']);
 });

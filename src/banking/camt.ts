@@ -312,7 +312,12 @@ function readEntry(entry: XmlNode, si: number, ei: number, currency: string): Ca
 
 /** Signed balance of the given type code (OPBD, PRCD, CLBD…) in fils. */
 function readBalance(bals: XmlNode[], codes: string[], currency: string, issues: CamtIssue[]): { fils: bigint | undefined; date: string | undefined } {
-  const bal = bals.find((b) => codes.includes(textAt(b, 'Tp', 'CdOrPrtry', 'Cd') ?? ''));
+  // Codes in order of preference (OPBD over PRCD when a bank sends both).
+  let bal: XmlNode;
+  for (const code of codes) {
+    bal = bals.find((b) => textAt(b, 'Tp', 'CdOrPrtry', 'Cd') === code);
+    if (bal !== undefined) break;
+  }
   if (bal === undefined) return { fils: undefined, date: undefined };
   const local: CamtIssue[] = [];
   const a = readAmount(child(bal, 'Amt'), `Bal(${codes[0]})/Amt`, currency, local);
