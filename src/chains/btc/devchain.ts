@@ -409,6 +409,7 @@ export class DevChain {
    * their transactions to the mempool ahead of what was there; any that no longer validate
    * (spending a vanished coinbase, conflicting) are dropped, as in Core's MaybeUpdateMempoolForReorg.
    */
+  /** Returns the disconnected block hashes highest first, and the txids that did not survive. */
   invalidateBlock(hash: string): { disconnected: string[]; dropped: string[] } {
     const block = this.blocks.get(hash);
     if (!block) throw new RpcFailure(RPC_CODE.INVALID_ADDRESS_OR_KEY, 'Block not found');
@@ -418,7 +419,7 @@ export class DevChain {
     const gone: DevBlock[] = [];
     while (this.height >= block.height) gone.push(this.disconnectTip());
     for (const b of gone) b.invalid = true;
-    const resubmit = gone
+    const resubmit = [...gone]
       .reverse()
       .flatMap((b) => b.txs.slice(1))
       .concat([...this.mempool.values()].map((e) => e.tx));
