@@ -1,6 +1,6 @@
 import type { Accounts } from '../accounts/index.ts';
 import type { Engine } from '../engine/engine.ts';
-import { MemoryReplayCache, RateLimiter, RATE_LIMITS, type ServerKeyLookup, type TokenBucketPolicy } from '../identity/index.ts';
+import { type MemoryReplayCache, RateLimiter, RATE_LIMITS, type ServerKeyLookup, type TokenBucketPolicy } from '../identity/index.ts';
 import type { Feed } from './feed.ts';
 import type { MarketDirectory } from './markets.ts';
 

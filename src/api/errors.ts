@@ -84,7 +84,8 @@ export const ERROR_TABLE: Readonly<Record<string, Row>> = {
   AMOUNT_INVALID: { http: 400, bn: -1013, bnMsg: LOT },
   PRICE_INVALID: { http: 400, bn: -1013, bnMsg: PRICE },
   QUANTITY_INVALID: { http: 400, bn: -1013, bnMsg: LOT },
-  NOTIONAL_TOO_SMALL: { http: 400, bn: -1013, bnMsg: 'Filter failure: NOTIONAL' },
+  // -2010, not -1013: ccxt reads -1013 as BadRequest unless the text names LOT_SIZE or PRICE_FILTER.
+  NOTIONAL_TOO_SMALL: { http: 400, bn: -2010, bnMsg: 'Filter failure: NOTIONAL' },
   INSUFFICIENT_FUNDS: { http: 422, bn: -2010, bnMsg: INSUFFICIENT },
   MARKET_HALTED: { http: 409, bn: -2010, bnMsg: 'Market is closed.' },
   MARKET_CANCEL_ONLY: { http: 409, bn: -2010, bnMsg: 'Market is closed.' },

@@ -38,7 +38,7 @@ export class Feed {
       markets.list.map((m) => m.symbol),
       limits.marketData ?? MARKET_DATA_LIMITS_DEFAULT,
     );
-    this.orders = new OrderIndex(limits.orders ?? ORDER_INDEX_LIMITS_DEFAULT);
+    this.orders = new OrderIndex((symbol, ticks) => core.market(symbol).notionalCeil(1, ticks), limits.orders ?? ORDER_INDEX_LIMITS_DEFAULT);
     for (const m of core.markets) this.mirrors.set(m.symbol, new DepthMirror(m.book, core.seq));
     this.seedOpenOrders();
   }

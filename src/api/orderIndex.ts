@@ -30,6 +30,8 @@ export interface OrderView {
   updatedTs: number;
   /** Why it closed (core reason), once closed. */
   doneReason: string | null;
+  /** Price of the last fill, 0 before any. */
+  lastFillTicks: number;
 }
 
 export interface FillView {
@@ -74,7 +76,13 @@ export class OrderIndex {
   private readonly users = new Map<number, UserOrders>();
   private readonly byId = new Map<number, OrderView>();
 
-  constructor(readonly limits: OrderIndexLimits = ORDER_INDEX_LIMITS_DEFAULT) {}
+  /**
+   * @param lotValue quote minor units one lot costs at a price (rounded up), from the core's market.
+   */
+  constructor(
+    private readonly lotValue: (market: string, priceTicks: number) => bigint,
+    readonly limits: OrderIndexLimits = ORDER_INDEX_LIMITS_DEFAULT,
+  ) {}
 
   private user(userId: number): UserOrders {
     let u = this.users.get(userId);
@@ -111,6 +119,7 @@ export class OrderIndex {
             createdTs: ts,
             updatedTs: ts,
             doneReason: null,
+            lastFillTicks: 0,
           };
           const u = this.user(e.userId);
           u.open.set(o.orderId, o);
@@ -132,6 +141,7 @@ export class OrderIndex {
               o.filledLots += e.qtyLots;
               o.cumQuote += quoteAmount;
               o.status = 'PARTIALLY_FILLED';
+              o.lastFillTicks = e.priceTicks;
               o.updatedTs = ts;
               changed.set(orderId, o);
             }
@@ -173,9 +183,14 @@ export class OrderIndex {
           const o = this.byId.get(e.orderId);
           if (o === undefined) break;
           assert(o.filledLots === e.filledLots, 'order index lost a fill', { orderId: e.orderId, index: o.filledLots, core: e.filledLots });
-          // A market buy by quote amount asks for "as much as the budget buys": report what it got.
-          if (o.quoteAmount > 0n) o.origLots = o.filledLots;
           o.status = e.reason === 'filled' ? 'FILLED' : e.reason === 'canceled' ? 'CANCELED' : 'EXPIRED';
+          if (o.quoteAmount > 0n) {
+            // A market buy by quote amount asks for "as much as the budget buys": it is filled
+            // when what is left of the budget cannot buy one more lot at the last price.
+            o.origLots = o.filledLots;
+            const left = o.quoteAmount - o.cumQuote;
+            if (e.reason === 'expired' && o.filledLots > 0 && left < this.lotValue(o.market, o.lastFillTicks)) o.status = 'FILLED';
+          }
           o.doneReason = e.reason;
           o.updatedTs = ts;
           const u = this.user(o.userId);

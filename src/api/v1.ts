@@ -5,7 +5,7 @@ import { CSRF_COOKIE, authenticateNative, SESSION_COOKIE } from './auth.ts';
 import type { ApiContext } from './context.ts';
 import { ApiError } from './errors.ts';
 import { type ApiMarket, base, price, qty, quote, toLots, toQuoteMinor, toTicks } from './markets.ts';
-import { INTERVALS, isInterval } from './marketData.ts';
+import { type INTERVALS, isInterval } from './marketData.ts';
 import type { FillView, OrderView } from './orderIndex.ts';
 import { addRoute } from './route.ts';
 import { amendOrder, balancesOf, cancelAll, cancelOrder, placeOrder } from './trading.ts';
