@@ -20,3 +20,10 @@ test('refuses XXE, billion laughs, stylesheets, oversized and malformed input', 
   assert.throws(() => parseSafeXml('<a><b></a>'), code('XML_MALFORMED'));
   assert.throws(() => parseSafeXml(new Uint8Array([0x3c, 0x61, 0x3e, 0xff, 0x3c, 0x2f, 0x61, 0x3e])), XmlError);
 });
+
+test('rootNamespace reads the root default or prefixed namespace', async () => {
+  const { rootNamespace } = await import('./xml.ts');
+  assert.equal(rootNamespace('<?xml version="1.0"?><Document xmlns="urn:iso:x" a="1"><b/></Document>'), 'urn:iso:x');
+  assert.equal(rootNamespace("<ns2:Document xmlns:ns2='urn:y'><ns2:b/></ns2:Document>"), 'urn:y');
+  assert.equal(rootNamespace('<!-- c --><a><b xmlns="urn:inner"/></a>'), null);
+});

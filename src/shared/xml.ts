@@ -66,3 +66,19 @@ export function parseSafeXml(xml: string | Uint8Array, options: SafeXmlOptions =
     throw new XmlError('XML_MALFORMED', 'XML is not well-formed', { reason: e instanceof Error ? e.message.slice(0, 200) : String(e) });
   }
 }
+
+/**
+ * The default namespace declared on the root element, read from the raw text (the parser
+ * drops xmlns attributes when it strips prefixes). Handles a prefixed root
+ * (`<ns2:Document xmlns:ns2="…">`) too. Null when the root declares none.
+ */
+export function rootNamespace(xml: string): string | null {
+  const text = assertSafeXml(xml);
+  const m = /<(?:([A-Za-z_][\w.-]*):)?[A-Za-z_][\w.-]*(\s[^>]*)?>/.exec(text.replace(/^\s*<\?xml[^?]*\?>/, '').replace(/<!--[\s\S]*?-->/g, ''));
+  if (m === null) return null;
+  const prefix = m[1];
+  const attrs = m[2] ?? '';
+  const re = prefix === undefined ? /\sxmlns\s*=\s*("([^"]*)"|'([^']*)')/ : new RegExp(`\\sxmlns:${prefix}\\s*=\\s*("([^"]*)"|'([^']*)')`);
+  const a = re.exec(attrs);
+  return a === null ? null : (a[2] ?? a[3] ?? null);
+}

@@ -48,6 +48,9 @@ export class Market {
   readonly num: bigint;
   readonly den: bigint;
   readonly lotSize: bigint;
+  /** num and den as doubles, when exactly representable (else the bigint path is always taken). */
+  private readonly numF: number;
+  private readonly denF: number;
   private readonly makerFeeBps: bigint;
   private readonly takerFeeBps: bigint;
   private readonly feeBase: number;
@@ -70,6 +73,9 @@ export class Market {
     this.num = rawNum / g;
     this.den = rawDen / g;
     this.lotSize = config.lotSizeBase;
+    const safe = (x: bigint) => x <= BigInt(Number.MAX_SAFE_INTEGER);
+    this.numF = safe(this.num) && safe(this.den) ? Number(this.num) : Number.POSITIVE_INFINITY;
+    this.denF = Number(this.den);
     this.makerFeeBps = BigInt(config.makerFeeBps);
     this.takerFeeBps = BigInt(config.takerFeeBps);
     this.feeBase = this.ledger.systemAccount(this.baseIdx, 'fee_revenue');
@@ -78,6 +84,13 @@ export class Market {
 
   /** Quote value (exact fraction, rounded up) of `lots` at `priceTicks`. */
   notionalCeil(lots: number, priceTicks: number): bigint {
+    // Fast path in exact integer doubles: every operand and product stays below 2^53,
+    // so `%` and the division of (p − r) are exact; one BigInt is made at the end.
+    const p = lots * priceTicks * this.numF;
+    if (p <= Number.MAX_SAFE_INTEGER) {
+      const r = p % this.denF;
+      return BigInt((p - r) / this.denF + (r > 0 ? 1 : 0));
+    }
     const v = BigInt(lots) * BigInt(priceTicks) * this.num;
     return this.den === 1n ? v : ceilDiv(v, this.den);
   }
@@ -85,8 +98,9 @@ export class Market {
   /** What an order must have reserved to fill its open quantity at `priceTicks`. */
   need(order: Order, priceTicks: number, remLots: number): bigint {
     if (order.side === SELL) return BigInt(remLots) * this.lotSize;
-    if (this.den === 1n) return BigInt(remLots) * BigInt(priceTicks) * this.num;
+    if (order.cumLotTicks === 0n) return this.notionalCeil(remLots, priceTicks);
     const cum = order.cumLotTicks;
+    if (this.den === 1n) return BigInt(remLots) * BigInt(priceTicks) * this.num;
     return ceilDiv((cum + BigInt(remLots) * BigInt(priceTicks)) * this.num, this.den) - ceilDiv(cum * this.num, this.den);
   }
 
@@ -178,6 +192,7 @@ export class Market {
   /** Matches `taker` against the opposite side up to `limit`, then rests (GTC) or closes it. */
   take(taker: Order, limit: number, budget: bigint | null, events: CoreEvent[]): void {
     const opp = this.book.opposite(taker.side);
+    const filledBefore = taker.filledLots;
     let stopped: OrderDoneReason | null = null;
     outer: while (taker.remLots > 0) {
       const level = opp.levels[0];
@@ -211,8 +226,9 @@ export class Market {
     } else if (stopped !== null) {
       this.finish(taker, stopped, events);
     } else if (taker.tif === 'GTC' && budget === null && limit === taker.priceTicks) {
-      // Rests: the reservation shrinks to exactly what the open quantity needs (price improvement returned).
-      this.setLock(taker, this.need(taker, taker.priceTicks, taker.remLots));
+      // Rests: the reservation shrinks to exactly what the open quantity needs (price improvement
+      // returned). Without a fill here the caller already reserved exactly that.
+      if (taker.filledLots !== filledBefore) this.setLock(taker, this.need(taker, taker.priceTicks, taker.remLots));
       this.book.side(taker.side).add(taker);
     } else {
       this.finish(taker, 'expired', events);
