@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import fc from 'fast-check';
 import type { JournalFrame } from '../../journal/backend.ts';
+import { Journal, readChain } from '../../journal/journal.ts';
+import { GENESIS_HASH } from '../../journal/record.ts';
 import { backupStore, restoreBackup } from '../backup.ts';
 import { StoreError } from '../errors.ts';
 import { migrate, SCHEMA_VERSION } from '../migrations.ts';
@@ -103,6 +106,61 @@ export function storeSuite(label: string, make: () => Promise<StoreHarness | nul
       }
     });
 
+    test('the real Journal over this backend: group commit, reopen at the chain head, tampering detected', async (t) => {
+      if (skip()) return t.skip('backend unavailable');
+      const { openStore } = await import('../open.ts');
+      const target = await h!.fresh();
+      const store = await openStore(target);
+      try {
+        const journal = new Journal(store.journal);
+        await journal.open();
+        // Not awaited one by one: appends made while a group commits form the next group.
+        await Promise.all(Array.from({ length: 3000 }, (_, i) => journal.append(Buffer.from(`command-${i}-${'x'.repeat(i % 90)}`))));
+        assert.ok(journal.groups < 3000, `group commit: ${journal.groups} groups`);
+        const head = journal.lastHash;
+        await journal.close();
+        const again = new Journal(store.journal);
+        await again.open();
+        assert.equal(again.lastSeq, 3000);
+        assert.ok(Buffer.from(again.lastHash).equals(Buffer.from(head)));
+        const seen: string[] = [];
+        const r = await readChain(store.journal, 1, GENESIS_HASH, (_, payload) => seen.push(Buffer.from(payload).toString()), { chunk: 700 });
+        assert.equal(r.records, 3000);
+        assert.equal(seen[2999], `command-2999-${'x'.repeat(2999 % 90)}`);
+        // Someone with database access edits a record: the chain check finds it.
+        const [row] = await store.db.all<{ frame: Uint8Array }>('SELECT frame FROM journal WHERE seq = ?', [1234]);
+        const forged = Buffer.from(row!.frame);
+        forged[forged.length - 1] ^= 1;
+        await store.db.run('UPDATE journal SET frame = ? WHERE seq = ?', [forged, 1234]);
+        await assert.rejects(readChain(store.journal, 1, GENESIS_HASH, () => undefined), (e: unknown) => (e as { code?: string }).code === 'JOURNAL_CORRUPT');
+      } finally {
+        await store.close();
+      }
+    });
+
+    test('exact amounts: any integer below 2^256 round-trips through every amount column', async (t) => {
+      if (skip()) return t.skip('backend unavailable');
+      const { openStore } = await import('../open.ts');
+      const store = await openStore(await h!.fresh());
+      try {
+        let seq = 0;
+        await fc.assert(
+          fc.asyncProperty(fc.bigInt({ min: 0n, max: (1n << 256n) - 1n }), fc.bigInt({ min: -(1n << 256n) + 1n, max: (1n << 256n) - 1n }), async (a, d) => {
+            seq++;
+            await store.db.run("INSERT INTO deposits (seq, user_id, asset, amount, source, ref, bucket, ts) VALUES (?, 1, 'ETH', ?, 'chain', ?, 'available', 0)", [seq, a.toString(), `r${seq}`]);
+            await store.db.run("INSERT INTO ledger_entries (seq, entry_idx, account_key, user_id, asset, delta, balance, counter_account, ts) VALUES (?, 0, 'k', 1, 'ETH', ?, ?, 'c', 0)", [seq, d.toString(), d.toString()]);
+            const [dep] = await store.queries.deposits(1, { limit: 1 }).then((p) => p.items);
+            assert.equal(dep!.amount, a);
+            const [le] = await store.db.all<{ delta: unknown }>('SELECT delta FROM ledger_entries WHERE seq = ?', [seq]);
+            assert.equal(BigInt(String(le!.delta)), d);
+          }),
+          { numRuns: 100 },
+        );
+      } finally {
+        await store.close();
+      }
+    });
+
     test('snapshots: newest first, pruned to a few, exact bytes', async (t) => {
       if (skip()) return t.skip('backend unavailable');
       const store = await h!.open();
@@ -176,6 +234,51 @@ export function storeSuite(label: string, make: () => Promise<StoreHarness | nul
         }
         const open = await store.db.all<{ id: unknown }>("SELECT id FROM orders WHERE status = 'open' ORDER BY id");
         assert.deepEqual(open.map((r) => Number(r.id)), [...core.orders.keys()].sort((a, b) => a - b));
+      } finally {
+        await store.close();
+      }
+    });
+
+    test('projector: a batch that fails half-way writes nothing (one transaction)', async (t) => {
+      if (skip()) return t.skip('backend unavailable');
+      const { openStore } = await import('../open.ts');
+      const store = await openStore(await h!.fresh());
+      try {
+        const first = work.inputs.slice(0, 100);
+        await store.projector.apply(first);
+        const before = await dumpReadModels(store);
+        // The next batch is fine until its last input, which refers to an order never accepted.
+        const next = work.inputs.slice(100, 160);
+        const lastIn = next[next.length - 1]!;
+        const poisoned = {
+          ...lastIn,
+          result: { ...lastIn.result, ok: true, events: [{ type: 'order.done' as const, orderId: 987_654, userId: 1, market: 'BTC/AED', reason: 'canceled' as const, filledLots: 0, remLots: 1 }] },
+        };
+        await rejects(store.projector.apply([...next.slice(0, -1), poisoned]), 'STORE_SEQ_GAP');
+        assert.deepEqual(await dumpReadModels(store), before);
+        assert.equal(await store.projector.lastSeq(), 100);
+        await store.projector.apply(next);
+        assert.equal(await store.projector.lastSeq(), 160);
+      } finally {
+        await store.close();
+      }
+    });
+
+    test('cursors: hostile strings are refused with STORE_CURSOR_INVALID, never anything else', async (t) => {
+      if (skip()) return t.skip('backend unavailable');
+      const store = await h!.open();
+      try {
+        await fc.assert(
+          fc.asyncProperty(fc.oneof(fc.string({ maxLength: 300 }), fc.json().map((j) => Buffer.from(j).toString('base64url')), fc.constantFrom('W10', 'WyJvbyJd', 'WyJvbyIsLTFd', 'WyJvbyIsIjEiXQ')), async (cursor) => {
+            try {
+              const p = await store.queries.openOrders(1, { cursor, limit: 5 });
+              assert.ok(Array.isArray(p.items)); // a well-formed ["oo", n] is a valid cursor
+            } catch (e) {
+              assert.ok(e instanceof StoreError && e.code === 'STORE_CURSOR_INVALID', String(e));
+            }
+          }),
+          { numRuns: 200 },
+        );
       } finally {
         await store.close();
       }
