@@ -130,7 +130,7 @@ export function storeSuite(label: string, make: () => Promise<StoreHarness | nul
         // Someone with database access edits a record: the chain check finds it.
         const [row] = await store.db.all<{ frame: Uint8Array }>('SELECT frame FROM journal WHERE seq = ?', [1234]);
         const forged = Buffer.from(row!.frame);
-        forged[forged.length - 1] ^= 1;
+        forged[forged.length - 1] = forged[forged.length - 1]! ^ 1;
         await store.db.run('UPDATE journal SET frame = ? WHERE seq = ?', [forged, 1234]);
         await assert.rejects(readChain(store.journal, 1, GENESIS_HASH, () => undefined), (e: unknown) => (e as { code?: string }).code === 'JOURNAL_CORRUPT');
       } finally {
