@@ -36,6 +36,9 @@ export function addRoute<Q, B, P>(app: FastifyInstance, authenticate: Authentica
       const query = def.query === undefined ? (undefined as Q) : parseInput(def.query, req.query, 'query');
       const body = def.body === undefined ? (undefined as B) : parseInput(def.body, req.body, 'body');
       const params = def.params === undefined ? (undefined as P) : parseInput(def.params, req.params, 'path');
+      if (def.query === undefined && Object.keys((req.query as object | undefined) ?? {}).length > 0) {
+        throw new ApiError('PARAM_UNKNOWN', 'this route takes no query parameters');
+      }
       if (def.body === undefined && (req.rawBody ?? '') !== '') {
         // A body on a route that takes none is refused rather than ignored.
         throw new ApiError('PARAM_UNKNOWN', 'this route takes no body');
