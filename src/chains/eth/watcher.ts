@@ -48,6 +48,8 @@ export interface PollResult {
   confirmedDeposits: Deposit[];
   outflows: Outflow[];
   reorgs: ReorgEvent[];
+  /** The scan stopped early because a block's receipts moved (reorg in progress); poll again. */
+  interrupted: boolean;
 }
 
 export interface WatcherOptions {
@@ -146,7 +148,7 @@ export class EthWatcher {
   }
 
   async poll(): Promise<PollResult> {
-    const result: PollResult = { tip: 0n, height: this.height, newDeposits: [], confirmedDeposits: [], outflows: [], reorgs: [] };
+    const result: PollResult = { tip: 0n, height: this.height, newDeposits: [], confirmedDeposits: [], outflows: [], reorgs: [], interrupted: false };
     const tip = await this.client.blockNumber();
     result.tip = tip;
     if (this.height >= this.fromBlock) {
@@ -169,7 +171,12 @@ export class EthWatcher {
         if (result.reorgs.length >= REORGS_PER_POLL_MAX) break;
         continue;
       }
-      await this.process(block, result);
+      if (!(await this.process(block, result))) {
+        // The block changed under us between reading it and its receipts: a
+        // reorg in progress. Stop here; the next poll sees the new branch.
+        result.interrupted = true;
+        break;
+      }
       scanned++;
     }
     for (const seen of this.depositsByBlock.values()) {
@@ -186,7 +193,8 @@ export class EthWatcher {
     return result;
   }
 
-  private async process(block: EthBlock, result: PollResult): Promise<void> {
+  /** Process one block; false (and nothing changed) if its receipts no longer belong to it. */
+  private async process(block: EthBlock, result: PollResult): Promise<boolean> {
     const deposits: SeenDeposit[] = [];
     const outflows: Outflow[] = [];
     for (const tx of block.transactions) {
@@ -194,9 +202,7 @@ export class EthWatcher {
       const isOutflow = this.watched.has(tx.from);
       if (!isDeposit && !isOutflow) continue;
       const receipt = await this.client.getReceipt(tx.hash);
-      if (receipt === null || receipt.blockHash !== block.hash) {
-        throw new ChainError('RPC_BAD_RESPONSE', 'receipt missing or from another block', { hash: tx.hash, block: block.hash });
-      }
+      if (receipt === null || receipt.blockHash !== block.hash) return false;
       if (isDeposit && receipt.status === 'success') {
         deposits.push({
           confirmed: false,
@@ -224,6 +230,7 @@ export class EthWatcher {
     result.outflows.push(...outflows);
     this.height = block.number;
     this.prune();
+    return true;
   }
 
   private prune(): void {
