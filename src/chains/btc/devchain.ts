@@ -134,6 +134,8 @@ export class DevChain {
   /** txid → hash of the active block holding it. */
   private readonly txIndex = new Map<string, string>();
   private blockCounter = 0;
+  /** setmocktime: when set, new blocks take this time (kept above median time past). */
+  mockTime: number | undefined;
   readonly genesisTime: number;
   readonly blockIntervalS: number;
   readonly coinbaseMaturity: number;
@@ -350,7 +352,9 @@ export class DevChain {
     const coinbase = this.buildCoinbase(height, script, this.subsidySat(height) + fees, counter);
     const all = [coinbase, ...txs];
     const merkle = merkleRoot(all.map((t) => rev(hex.decode(t.txid))));
-    const time = this.genesisTime + counter * this.blockIntervalS;
+    const counterTime = this.genesisTime + counter * this.blockIntervalS;
+    // Consensus: a block's time must exceed the median of the previous 11 (BIP113's MTP).
+    const time = height === 0 ? counterTime : Math.max(this.mockTime ?? counterTime, this.medianTime(height - 1) + 1);
     const header = new Uint8Array(80);
     const view = new DataView(header.buffer);
     view.setInt32(0, 0x20000000, true);

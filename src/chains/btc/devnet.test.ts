@@ -60,6 +60,11 @@ test('devnet: port, auth, bitcoind shapes and error codes', async () => {
   const block = await rpc.getBlock(info.bestblockhash);
   assert.equal(block.tx[0]!.vout[0]!.valueSat, 5_000_000_000n);
   assert.equal(block.confirmations, 1);
+  // setmocktime fixes the next blocks' time (bitcoind's own RPC); 0 returns to the counter.
+  await rpc.call('setmocktime', [2_000_000_000]);
+  const [mocked] = await mine(1);
+  assert.equal((await rpc.getBlock(mocked!)).time, 2_000_000_000);
+  await rpc.call('setmocktime', [0]);
 });
 
 test('fund → mine → deposit detected with confirmations; withdrawal signed, sent, mined, outflow matched', async () => {

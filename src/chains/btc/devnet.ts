@@ -266,6 +266,12 @@ export function dispatch(chain: DevChain, options: DevnetOptions, method: string
       for (let i = 0; i < n; i++) hashes.push(chain.mineBlock(script).hash);
       return hashes;
     }
+    case 'setmocktime': {
+      const t = param<number>(params, 0, 'int');
+      if (t < 0 || t > 0xffffffff) throw new RpcFailure(RPC_CODE.INVALID_PARAMETER, 'Mocktime must be in the range [0, 4294967295]');
+      chain.mockTime = t === 0 ? undefined : t;
+      return null;
+    }
     case 'invalidateblock': {
       chain.invalidateBlock(hashParam(params, 0, 'blockhash'));
       return null;

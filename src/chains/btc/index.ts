@@ -62,6 +62,7 @@ export {
   dustSat,
   estimateVsize,
   feeForVsize,
+  feeRateFromKvB,
   finalizeApprovedPsbt,
   hotKeyAt,
   outputTo,

@@ -12,6 +12,7 @@ import {
   createRefillPsbt,
   describePsbt,
   estimateVsize,
+  feeRateFromKvB,
   finalizeApprovedPsbt,
   outputTo,
   P2WPKH_DUST_SAT,
@@ -37,6 +38,13 @@ const p2wpkh = (priv: Uint8Array): Uint8Array => Uint8Array.of(0x00, 0x14, ...ha
 const utxo = (n: number, valueSat: bigint, priv = key(1)): WalletUtxo => ({ txid: n.toString(16).padStart(64, '0'), vout: 0, valueSat, scriptPubKey: p2wpkh(priv) });
 const DEST = p2wpkh(key(9));
 const CHANGE = p2wpkh(key(8));
+
+test('feeRateFromKvB rounds a node estimate up to whole sat/vB', () => {
+  assert.equal(feeRateFromKvB(1000n), 1n);
+  assert.equal(feeRateFromKvB(1001n), 2n);
+  assert.equal(feeRateFromKvB(0n), 1n);
+  assert.equal(feeRateFromKvB(25_000n), 25n);
+});
 
 test('selectCoins: largest first, change when above dust, remainder to fee when below', () => {
   const s = selectCoins({ utxos: [utxo(1, 10_000n), utxo(2, 100_000n), utxo(3, 50_000n)], outputs: [{ script: DEST, amountSat: 60_000n }], feeRateSatPerVb: 2n, changeScript: CHANGE });
@@ -156,6 +164,10 @@ test('PSBT tampering is caught: redirected output, changed amount, lied input va
   tx.updateInput(0, { witnessUtxo: { script: in0.witnessUtxo!.script, amount: in0.witnessUtxo!.amount + 1_000_000n } }, true);
   const lied = base64.encode(tx.toPSBT(0));
   assert.equal(code(() => finalizeApprovedPsbt(coldSign(lied, COLD), good.approved)), 'PSBT_INPUTS_MISMATCH');
+  // With the approval in hand, the cold tool itself refuses the swapped PSBT.
+  assert.equal(code(() => coldSign(evil.psbtBase64, COLD, '', good.approved)), 'PSBT_OUTPUTS_MISMATCH');
+  assert.equal(code(() => coldSign(lied, COLD, '', good.approved)), 'PSBT_INPUTS_MISMATCH');
+  assert.doesNotThrow(() => coldSign(good.psbtBase64, COLD, '', good.approved));
   // A fee cap lower than the fee.
   assert.equal(code(() => finalizeApprovedPsbt(coldSign(good.psbtBase64, COLD), { ...good.approved, maxFeeSat: 1n })), 'PSBT_FEE_TOO_HIGH');
   for (const bad of ['', 'not base64!', base64.encode(new Uint8Array([1, 2, 3])), 'cHNidP8='.repeat(3)]) {

@@ -74,6 +74,13 @@ export function estimateVsize(inputCount: number, outputScripts: Uint8Array[]): 
   return Math.ceil((base * 4 + witness) / 4);
 }
 
+/** A node's estimate (sat per 1000 vB, as estimatesmartfee gives) as whole sat/vB, rounded up, at least 1. */
+export function feeRateFromKvB(feeRateSatPerKvB: bigint): bigint {
+  if (feeRateSatPerKvB < 0n) throw new BtcChainError('FEE_RATE_INVALID', 'negative fee rate');
+  const perVb = (feeRateSatPerKvB + 999n) / 1000n;
+  return perVb < 1n ? 1n : perVb;
+}
+
 export function feeForVsize(vsize: number, feeRateSatPerVb: bigint): bigint {
   return BigInt(vsize) * feeRateSatPerVb;
 }
@@ -328,7 +335,11 @@ export function describePsbt(psbtBase64: string): PsbtSummary {
  * The offline signer: signs every input whose BIP32 origin belongs to this mnemonic's master key
  * and whose witness UTXO is the P2WPKH of the derived key. Refuses a PSBT with nothing of ours.
  */
-export function coldSign(psbtBase64: string, mnemonic: string, passphrase = ''): string {
+export function coldSign(psbtBase64: string, mnemonic: string, passphrase = '', expected?: ApprovedSpend): string {
+  // Defence in depth: given the approval (carried to the offline machine separately from the
+  // PSBT), the cold tool refuses to sign anything else — a compromised hot side cannot swap outputs
+  // or lie about input values (the segwit v0 fee attack) between approval and signing.
+  if (expected !== undefined) checkAgainstApproval(describePsbt(psbtBase64), expected);
   const master = masterKeyFromSeed(mnemonicToSeed(mnemonic, passphrase));
   const tx = readPsbt(psbtBase64);
   let signed = 0;
@@ -357,8 +368,7 @@ export function coldSign(psbtBase64: string, mnemonic: string, passphrase = ''):
  * transaction. Any tampering (an output added, an amount or script changed, an input swapped,
  * a lied-about input value) is an error, never a broadcastable transaction.
  */
-export function finalizeApprovedPsbt(psbtBase64: string, approved: ApprovedSpend): SignedTx {
-  const summary = describePsbt(psbtBase64);
+function checkAgainstApproval(summary: PsbtSummary, approved: ApprovedSpend): void {
   const key = (x: { txid: string; vout: number; valueSat: bigint }): string => `${x.txid}:${x.vout}:${x.valueSat}`;
   const got = summary.inputs.map(key);
   const want = approved.inputs.map(key);
@@ -370,6 +380,11 @@ export function finalizeApprovedPsbt(psbtBase64: string, approved: ApprovedSpend
     summary.outputs.every((o, i) => o.scriptHex === approved.outputs[i]!.scriptHex && o.amountSat === approved.outputs[i]!.amountSat);
   if (!outputsMatch) throw new BtcChainError('PSBT_OUTPUTS_MISMATCH', 'PSBT outputs differ from the approved outputs');
   if (summary.feeSat > approved.maxFeeSat) throw new BtcChainError('PSBT_FEE_TOO_HIGH', 'PSBT fee above the approved maximum', { feeSat: String(summary.feeSat) });
+}
+
+export function finalizeApprovedPsbt(psbtBase64: string, approved: ApprovedSpend): SignedTx {
+  const summary = describePsbt(psbtBase64);
+  checkAgainstApproval(summary, approved);
   const tx = readPsbt(psbtBase64);
   try {
     tx.finalize();
