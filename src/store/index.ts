@@ -8,7 +8,7 @@ export { type StoreBenchOptions, type StoreBenchResult, runStoreBench } from './
 export { StoreError, type StoreErrorCode } from './errors.ts';
 export { type Migration, MIGRATIONS, migrate, SCHEMA_VERSION, schemaVersion } from './migrations.ts';
 export { migrateStore, openStore, SQLITE_FILE, type Store, type StoreOptions } from './open.ts';
-export { PgDb, PgJournal } from './postgres.ts';
+export { JournalLease, type LeaseOptions, PgDb, PgJournal, type PgOptions } from './postgres.ts';
 export { type ApplyOutcome, CANDLE_PERIODS, type CandlePeriod, type ProjectionInput, Projector, READ_MODEL_TABLES } from './projector.ts';
 export * from './queries.ts';
 export type { Dialect, SqlDb, SqlRunner } from './sql.ts';

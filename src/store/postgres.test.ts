@@ -143,6 +143,29 @@ test('postgres: every hot query uses an index on big tables (EXPLAIN after ANALY
   }
 });
 
+test('postgres: journal lease — one holder; a standby takes over when the holder session dies', async (t) => {
+  if (!(await reachable())) return t.skip('no PostgreSQL');
+  const { JournalLease } = await import('./postgres.ts');
+  const s = schema();
+  const leader = await JournalLease.acquire({ url: URL, schema: s, name: 'journal:a', heartbeatMs: 100 });
+  try {
+    await assert.rejects(JournalLease.acquire({ url: URL, schema: s, name: 'journal:a' }), (e) => code(e) === 'STORE_BUSY');
+    const other = await JournalLease.acquire({ url: URL, schema: s, name: 'journal:b' }); // another shard is independent
+    await other.release();
+    const standby = JournalLease.acquire({ url: URL, schema: s, name: 'journal:a', waitMs: 10_000 });
+    // The leader's session is killed (crash, network partition seen by the server).
+    const admin = await PgDb.open({ url: URL });
+    await admin.run('SELECT pg_terminate_backend(?)', [leader.pid]);
+    await admin.close();
+    const lost = await leader.lost;
+    assert.equal(lost.code, 'STORE_UNAVAILABLE');
+    const next = await standby;
+    await next.release();
+  } finally {
+    await leader.release();
+  }
+});
+
 before(async () => {
   await reachable();
 });

@@ -232,3 +232,98 @@ export class PgJournal implements JournalBackend, SnapshotBackend {
     return r === undefined ? null : r.bytes;
   }
 }
+
+export interface LeaseOptions extends PgOptions {
+  /** What is led, e.g. 'journal:shard-a'. The key is hashed with the schema name. */
+  readonly name?: string;
+  /** How long to wait for the current holder to go away (default 0: fail at once with STORE_BUSY). */
+  readonly waitMs?: number;
+  /** How often the holder checks its session is alive (default 1,000 ms). */
+  readonly heartbeatMs?: number;
+}
+
+/**
+ * Leadership of a journal: a PostgreSQL session-level advisory lock held on a dedicated
+ * connection (https://www.postgresql.org/docs/current/explicit-locking.html#ADVISORY-LOCKS).
+ * The server releases it when the holder's session ends, so a standby waiting on the same
+ * key takes over when the leader dies. It is a lease, not a fence: the journal's own
+ * max(seq) check inside every append is what keeps two writers from forking it.
+ */
+export class JournalLease {
+  /** Resolves (never rejects) when the lease is lost: the holder must stop writing. */
+  readonly lost: Promise<StoreError>;
+  private timer: NodeJS.Timeout | null = null;
+  private released = false;
+
+  private constructor(
+    private readonly client: pg.Client,
+    readonly key: string,
+    heartbeatMs: number,
+  ) {
+    let markLost!: (e: StoreError) => void;
+    this.lost = new Promise<StoreError>((r) => {
+      markLost = r;
+    });
+    const lose = (e: unknown) => {
+      if (this.released) return;
+      this.stop();
+      markLost(pgError(e ?? new Error('Connection terminated'), 'lease'));
+    };
+    client.on('error', lose);
+    client.on('end', () => lose(new Error('Connection terminated')));
+    this.timer = setInterval(() => {
+      client.query('SELECT 1').catch(lose);
+    }, heartbeatMs);
+    this.timer.unref();
+  }
+
+  static async acquire(options: LeaseOptions): Promise<JournalLease> {
+    const schema = options.schema ?? null;
+    if (schema !== null && !SCHEMA_RE.test(schema)) throw new StoreError('STORE_IO', 'bad schema name', { schema: schema.slice(0, 80) });
+    const client = new pg.Client({
+      connectionString: options.url,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+      keepAlive: true,
+      types,
+      ...(schema === null ? {} : { options: `-c search_path=${schema}` }),
+    });
+    client.on('error', () => undefined); // reported through queries until the lease exists
+    try {
+      await client.connect();
+    } catch (e) {
+      throw pgError(e, 'lease');
+    }
+    const key = `${schema ?? 'public'}:${options.name ?? 'journal'}`;
+    const deadline = Date.now() + Math.max(0, options.waitMs ?? 0);
+    try {
+      for (;;) {
+        const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok', [key]);
+        if (rows[0]?.ok === true) break;
+        if (Date.now() >= deadline) throw new StoreError('STORE_BUSY', 'another process holds the journal lease', { key });
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } catch (e) {
+      await client.end().catch(() => undefined);
+      throw pgError(e, 'lease');
+    }
+    return new JournalLease(client, key, options.heartbeatMs ?? 1000);
+  }
+
+  /** The backend pid of the lease's session (for operators, and tests that kill it). */
+  get pid(): number {
+    return (this.client as unknown as { processID: number }).processID;
+  }
+
+  private stop(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    this.stop();
+    await this.client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [this.key]).catch(() => undefined);
+    await this.client.end().catch(() => undefined);
+  }
+}
