@@ -163,6 +163,16 @@ describe('wallet against hardhat', () => {
     assert.equal(await codeOf(hot.withdraw('w-1', to, 99n)), 'INTENT_CONFLICT');
   });
 
+  it('an unfunded or zero withdrawal is refused before any nonce is reserved', async () => {
+    const poor = privateKeyToAccount(deriveSigner(mnemonicToSeed(ABANDON), 7).privateKey);
+    const store = new MemoryIntentStore();
+    const w = new HotWallet({ client, store, account: poor });
+    await setBalance(node.rpcUrl, toChecksumAddress(poor.address), 21_000n);
+    assert.equal(await codeOf(w.withdraw('poor-1', freshAddress(), 1n)), 'INSUFFICIENT_FUNDS');
+    assert.equal(await codeOf(hot.withdraw('zero-1', freshAddress(), 0n)), 'TX_MALFORMED');
+    assert.equal(store.all().length, 0);
+  });
+
   it('concurrent withdrawals get distinct consecutive nonces', async () => {
     const [a, b, c] = await Promise.all([hot.withdraw('c-1', freshAddress(), 1n), hot.withdraw('c-2', freshAddress(), 2n), hot.withdraw('c-3', freshAddress(), 3n)]);
     assert.ok(a && b && c);

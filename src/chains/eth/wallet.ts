@@ -411,7 +411,19 @@ export class HotWallet {
       }
       return this.resumeLocked(intentId);
     }
+    if (valueWei <= 0n) throw new ChainError('TX_MALFORMED', 'withdrawal value must be positive', { intentId });
     const fees = await this.client.feeData(this.policy);
+    // Refuse before reserving a nonce: a reserved nonce the node then rejects
+    // would hold every later withdrawal behind it until resumed.
+    const balanceWei = await this.client.getBalance(this.address, 'pending');
+    const neededWei = valueWei + TRANSFER_GAS * fees.maxFeePerGasWei;
+    if (balanceWei < neededWei) {
+      throw new ChainError('INSUFFICIENT_FUNDS', 'hot wallet balance does not cover value + max fee', {
+        intentId,
+        balanceWei: balanceWei.toString(),
+        neededWei: neededWei.toString(),
+      });
+    }
     const intent: WithdrawalIntent = {
       intentId,
       chainId: this.client.chainId,
