@@ -315,8 +315,8 @@ export function createBtcRpcClient(options: BtcRpcOptions): BtcRpc {
         if (controller.signal.aborted) throw new Transient(new BtcChainError('RPC_TIMEOUT', `${method}: body not complete within ${timeoutMs} ms`, { method, timeoutMs }));
         throw new BtcChainError('RPC_BAD_RESPONSE', `${method}: unreadable body`, { method });
       }
-      // bitcoind answers errors with HTTP 500 (404 for unknown methods) and a JSON-RPC body.
-      if (res.status !== 200 && !(text.startsWith('{') && (res.status === 500 || res.status === 404))) {
+      // bitcoind answers errors with HTTP 500 (404 unknown method, 400 invalid request) and a JSON-RPC body.
+      if (res.status !== 200 && !(text.startsWith('{') && (res.status === 500 || res.status === 404 || res.status === 400))) {
         const err = new BtcChainError('RPC_HTTP_STATUS', `${method}: HTTP ${res.status}`, { method, status: res.status });
         if (res.status >= 502 && res.status <= 504) throw new Transient(err);
         throw err;

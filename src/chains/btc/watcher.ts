@@ -165,7 +165,8 @@ export class BtcWatcher {
     const connected: ScannedBlock[] = [];
     const last = Math.min(tipHeight, this.nextHeight + this.blocksPerPollMax - 1);
     for (let h = this.nextHeight; h <= last; h++) {
-      const hash = await this.rpc.getBlockHash(h);
+      const hash = await this.hashAt(h);
+      if (hash === undefined) break; // the chain shrank since getblockchaininfo
       const block = await this.rpc.getBlock(hash);
       const prev = this.recent[this.recent.length - 1];
       // The chain moved between calls (a reorg raced us): stop; the next poll sees it.
@@ -185,13 +186,23 @@ export class BtcWatcher {
     const gone: ScannedBlock[] = [];
     for (let i = this.recent.length - 1; i >= 0; i--) {
       const b = this.recent[i]!;
-      if (b.height <= tipHeight && (await this.rpc.getBlockHash(b.height)) === b.hash) return gone;
+      if (b.height <= tipHeight && (await this.hashAt(b.height)) === b.hash) return gone;
       gone.push(b);
     }
     if (gone.length > 0 && gone.length >= this.reorgDepthMax) {
       throw new BtcChainError('WATCHER_REORG_TOO_DEEP', `reorg deeper than ${this.reorgDepthMax} blocks`, { depth: gone.length });
     }
     return gone;
+  }
+
+  /** The active chain's hash at `height`, or undefined when the node has no block there (-8). */
+  private async hashAt(height: number): Promise<string | undefined> {
+    try {
+      return await this.rpc.getBlockHash(height);
+    } catch (e) {
+      if (e instanceof BtcChainError && e.code === 'RPC_ERROR' && e.details.rpcCode === -8) return undefined;
+      throw e;
+    }
   }
 
   private scanBlock(block: RpcBlock): ScannedBlock {
