@@ -107,7 +107,9 @@ export async function buildApp(options: BuildAppOptions): Promise<{ app: Fastify
   await app.register(websocket, { options: { maxPayload: config.ws?.messageBytesMax ?? 4096 } });
   await app.register(v1Plugin(ctx), { prefix: '/api/v1' });
   await app.register(v3Plugin(ctx), { prefix: '/api/v3' });
-  await app.register(wsPlugin(ctx));
+  const ws = wsPlugin(ctx);
+  app.decorate('wsConnections', ws.connections);
+  await app.register(ws);
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   if (config.docs !== false) await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.ready();

@@ -9,7 +9,7 @@ import { type ApiMarket, price, qty } from './markets.ts';
 import { balancesOf } from './trading.ts';
 import { binanceOrder } from './v3.ts';
 import { fillJson, tickerJson } from './v1.ts';
-import { verifySignedRequest } from '../identity/index.ts';
+import { RateLimiter, verifySignedRequest } from '../identity/index.ts';
 
 /**
  * WebSocket at /ws, Binance's subscription syntax:
@@ -22,7 +22,7 @@ import { verifySignedRequest } from '../identity/index.ts';
  * the upgrade request. Each connection's send buffer is bounded: a consumer that falls
  * behind is disconnected (close code 1008), never buffered without limit.
  */
-export const WS_DEFAULTS = { sendQueueBytesMax: 1 << 20, connectionsMax: 1000, subscriptionsMax: 20, messageBytesMax: 4096 } as const;
+export const WS_DEFAULTS = { sendQueueBytesMax: 1 << 20, connectionsMax: 1000, subscriptionsMax: 20, messageBytesMax: 4096, messagesPerMinute: 300 } as const;
 const PRIVATE = new Set(['orders', 'fills', 'balances']);
 /** Close code for a slow consumer: RFC 6455 §7.4.1 1008 policy violation. */
 export const CLOSE_SLOW_CONSUMER = 1008;
@@ -31,6 +31,8 @@ interface Conn {
   readonly socket: WebSocket;
   readonly streams: Set<string>;
   userId: number | null;
+  /** Incoming-message token bucket (a SUBSCRIBE costs a snapshot: bound the amplification). */
+  bucket: RateLimiter;
 }
 
 export function wsPlugin(ctx: ApiContext) {
@@ -96,7 +98,7 @@ export function wsPlugin(ctx: ApiContext) {
     }
   };
 
-  return async (app: FastifyInstance): Promise<void> => {
+  const plugin = async (app: FastifyInstance): Promise<void> => {
     const unsubscribe = ctx.feed.subscribe(onFeed);
     app.addHook('onClose', async () => {
       unsubscribe();
@@ -109,7 +111,7 @@ export function wsPlugin(ctx: ApiContext) {
         socket.close(1013, 'too many connections');
         return;
       }
-      const c: Conn = { socket, streams: new Set(), userId: null };
+      const c: Conn = { socket, streams: new Set(), userId: null, bucket: new RateLimiter({ capacity: Math.max(1, Math.ceil(limits.messagesPerMinute / 6)), refillPerMinute: limits.messagesPerMinute }, 1) };
       // A session cookie on the upgrade authenticates the connection for private streams.
       if (typeof req.headers.cookie === 'string') {
         try {
@@ -122,6 +124,11 @@ export function wsPlugin(ctx: ApiContext) {
       socket.on('close', () => conns.delete(c));
       socket.on('error', () => conns.delete(c));
       socket.on('message', (data: Buffer, isBinary: boolean) => {
+        if (!c.bucket.take('m', ctx.clock()).allowed) {
+          conns.delete(c);
+          socket.close(1008, 'too many messages');
+          return;
+        }
         let id: unknown = null;
         try {
           if (isBinary || data.length > limits.messageBytesMax) throw new WsError('message must be JSON text of at most ' + limits.messageBytesMax + ' bytes');
@@ -195,6 +202,7 @@ export function wsPlugin(ctx: ApiContext) {
       return `${m[1]}@${m[2]}`;
     }
   };
+  return Object.assign(plugin, { connections: () => conns.size });
 }
 
 class WsError extends Error {}
