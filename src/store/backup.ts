@@ -88,6 +88,9 @@ async function describe(path: string): Promise<BackupInfo> {
   const db = SqliteDb.open(path, { readonly: true });
   try {
     const tables = new Set((await db.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")).map((r) => r.name));
+    for (const t of ['schema_version', 'journal', 'snapshots', 'audit_log']) {
+      if (!tables.has(t)) throw new StoreError('STORE_BACKUP_INVALID', 'not a Rampart backup: a table is missing', { path, table: t });
+    }
     const one = async (sql: string) => int((await db.all<{ n: unknown }>(sql))[0]?.n ?? 0);
     return {
       kind: tables.has('backup_meta') ? 'postgres-export' : 'sqlite-file',

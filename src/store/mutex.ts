@@ -1,3 +1,5 @@
+import { StoreError } from './errors.ts';
+
 /** A FIFO lock for one connection: a transaction's statements must not interleave with another caller's. */
 export class Mutex {
   private tail: Promise<void> = Promise.resolve();
@@ -6,7 +8,7 @@ export class Mutex {
   static readonly WAITERS_MAX = 10_000;
 
   async run<T>(fn: () => Promise<T> | T): Promise<T> {
-    if (this.waiting >= Mutex.WAITERS_MAX) throw new Error('store mutex queue full');
+    if (this.waiting >= Mutex.WAITERS_MAX) throw new StoreError('STORE_BUSY', 'too many operations waiting for the database', { max: Mutex.WAITERS_MAX });
     this.waiting++;
     const prev = this.tail;
     let release!: () => void;

@@ -105,3 +105,34 @@ test('sqlite: amounts are canonical integer text; floats and junk are refused by
     await store.close();
   }
 });
+
+test('sqlite: restore refuses a missing file, garbage, and a foreign SQLite database', async () => {
+  const { restoreBackup } = await import('./backup.ts');
+  const { writeFileSync } = await import('node:fs');
+  await assert.rejects(restoreBackup(join(root, 'nope.db'), { dataDir: dir() }), (e) => code(e) === 'STORE_BACKUP_INVALID');
+  const garbage = join(root, 'garbage.db');
+  writeFileSync(garbage, Buffer.alloc(10_000, 0x41));
+  await assert.rejects(restoreBackup(garbage, { dataDir: dir() }), (e) => code(e) === 'STORE_CORRUPT');
+  const foreign = join(root, 'foreign.db');
+  const f = SqliteDb.open(foreign);
+  await f.exec('CREATE TABLE notes (x TEXT)');
+  await f.close();
+  await assert.rejects(restoreBackup(foreign, { dataDir: dir() }), (e) => code(e) === 'STORE_BACKUP_INVALID');
+});
+
+test('sqlite: migrations apply in order; migrate: false refuses a stale schema; migrateStore brings it up', async () => {
+  const { MIGRATIONS, migrate } = await import('./migrations.ts');
+  const { migrateStore } = await import('./open.ts');
+  const d = dir();
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(d);
+  const old = SqliteDb.open(join(d, SQLITE_FILE));
+  assert.deepEqual(await migrate(old, MIGRATIONS.slice(0, 1)), { from: 0, to: 1 }); // what an older release left
+  await old.close();
+  await assert.rejects(openStore({ dataDir: d, migrate: false }), (e) => code(e) === 'STORE_SCHEMA_OUTDATED');
+  assert.deepEqual(await migrateStore({ dataDir: d }), { from: 1, to: 2 });
+  assert.deepEqual(await migrateStore({ dataDir: d }), { from: 2, to: 2 });
+  const store = await openStore({ dataDir: d, migrate: false });
+  assert.equal(store.schemaVersion, 2);
+  await store.close();
+});
