@@ -56,6 +56,7 @@ export {
   type SendResult,
 } from './client.ts';
 export {
+  accountFromSeed,
   attemptTx,
   bumpFees,
   checkAgainstApproval,

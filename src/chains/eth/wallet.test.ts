@@ -12,6 +12,7 @@ import { ChainError } from './errors.ts';
 import { addressPath, deriveSigner, mnemonicToSeed } from './hd.ts';
 import { type HardhatNode, HARDHAT_TEST_MNEMONIC, mine, setAutomine, setBalance, startHardhatNode } from './node.ts';
 import {
+  accountFromSeed,
   bumpFees,
   coldSign,
   FileIntentStore,
@@ -131,7 +132,7 @@ describe('wallet against hardhat', () => {
   let client: EthClient;
   let dir: string;
   let hot: HotWallet;
-  const hotAccount = privateKeyToAccount(deriveSigner(mnemonicToSeed(HARDHAT_TEST_MNEMONIC), 0).privateKey);
+  const hotAccount = accountFromSeed(mnemonicToSeed(HARDHAT_TEST_MNEMONIC), 0);
   let n = 0;
   const freshAddress = (): EthAddress => toChecksumAddress(`0x${(0xabc000 + ++n).toString(16).padStart(40, '0')}`);
 

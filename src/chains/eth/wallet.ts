@@ -16,7 +16,7 @@ import { type EthAddress, LENIENT_ADDRESS_POLICY, parseAddress } from './address
 import type { EthClient, EthReceipt, FeePolicy, Hash, Hex } from './client.ts';
 import { DEFAULT_FEE_POLICY } from './client.ts';
 import { ChainError } from './errors.ts';
-import { deriveSignerAtPath, mnemonicToSeed } from './hd.ts';
+import { deriveSigner, deriveSignerAtPath, mnemonicToSeed } from './hd.ts';
 
 /** Gas of a plain ETH transfer to an account without code (Yellow Paper G_transaction). */
 export const TRANSFER_GAS = 21_000n;
@@ -138,6 +138,11 @@ export async function signTransfer(tx: UnsignedTransfer, account: LocalAccount):
   const signed = await parseSigned(raw);
   assert(signed.from === parseAddress(account.address, LENIENT_ADDRESS_POLICY), 'recovered signer is the account');
   return signed;
+}
+
+/** viem local account for BIP44 address `index` (m/44'/60'/account'/0/index) of a seed: the hot signer. */
+export function accountFromSeed(seed: Uint8Array, index: number, account = 0): LocalAccount {
+  return privateKeyToAccount(deriveSigner(seed, index, account).privateKey);
 }
 
 // ---- Cold → hot refills: approval, offline signing, tamper checks ---------
