@@ -1,6 +1,6 @@
 import { hex } from '@scure/base';
 import { RawTx } from '@scure/btc-signer/script.js';
-import { checkP2wpkhInput, type DecodedTx, decodeRawTx } from './txverify.ts';
+import { checkP2wpkhInput, type DecodedTx, decodeRawTx, dustThresholdSat } from './txverify.ts';
 import { hash160, pubECDSA, sha256x2 } from '@scure/btc-signer/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { parseAddress } from './address.ts';
@@ -22,8 +22,6 @@ export const REGTEST_BITS = 0x207fffff;
 export const DEFAULT_MAX_FEE_RATE_SAT_PER_KVB = 10_000_000n;
 /** -minrelaytxfee default 1000 sat/kvB; also BIP125 incremental relay fee. */
 export const MIN_RELAY_FEE_SAT_PER_KVB = 1000n;
-/** -dustrelayfee default 3000 sat/kvB (policy.h). */
-export const DUST_RELAY_FEE_SAT_PER_KVB = 3000n;
 export const MAX_MONEY_SAT = 21_000_000n * COIN_SAT;
 /** Bounds: a devnet is for tests, but nothing here is unbounded. */
 export const MEMPOOL_TX_MAX = 10_000;
@@ -106,14 +104,6 @@ function isNullPrevout(input: { txid: Uint8Array; index: number }): boolean {
   return input.index === 0xffffffff && input.txid.every((b) => b === 0);
 }
 
-/** Core's GetDustThreshold: cost to spend the output at -dustrelayfee (policy.cpp). */
-export function dustThresholdSat(script: Uint8Array): bigint {
-  if (script[0] === 0x6a) return 0n; // OP_RETURN: unspendable, never dust
-  const outSize = 8 + 1 + script.length;
-  const isWitness = script.length >= 4 && script.length <= 42 && (script[0] === 0 || (script[0]! >= 0x51 && script[0]! <= 0x60)) && script[1] === script.length - 2;
-  const spendSize = isWitness ? 32 + 4 + 1 + 26 + 4 : 32 + 4 + 1 + 107 + 4; // witness data discounted by 4
-  return (BigInt(outSize + spendSize) * DUST_RELAY_FEE_SAT_PER_KVB) / 1000n;
-}
 
 export interface AcceptResult {
   txid: string;

@@ -4,7 +4,6 @@ import { hex } from '@scure/base';
 import { Transaction } from '@scure/btc-signer';
 import { scriptToAddress, scriptType } from './address.ts';
 import {
-  COIN_SAT,
   type DecodedTx,
   decodeTx,
   type DevBlock,
@@ -42,7 +41,7 @@ export interface Devnet {
   port: number;
   chain: DevChain;
   /** Calls a method in-process (same dispatcher as HTTP). */
-  rpc(method: string, params?: JsonValue[]): JsonValue | BtcAmountJson | unknown;
+  rpc(method: string, params?: JsonValue[]): unknown;
   close(): Promise<void>;
 }
 
@@ -378,4 +377,3 @@ export async function startDevnet(options: DevnetOptions = {}, port = 0): Promis
   };
 }
 
-export { COIN_SAT };

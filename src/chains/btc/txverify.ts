@@ -98,3 +98,19 @@ export function checkP2wpkhInput(decoded: DecodedTx, idx: number, prevScript: Ui
     return SIG_FAIL_REASON;
   }
 }
+
+/**
+ * Core's dust threshold (policy.cpp GetDustThreshold at the default -dustrelayfee of 3000 sat/kvB):
+ * the cost of creating and later spending the output. 294 sat for P2WPKH, 330 for P2WSH/P2TR,
+ * 546 for P2PKH; OP_RETURN outputs are never dust.
+ */
+export function dustThresholdSat(script: Uint8Array): bigint {
+  if (script[0] === 0x6a) return 0n;
+  const outSize = 8 + 1 + script.length;
+  const op = script[0];
+  const isWitness = script.length >= 4 && script.length <= 42 && op !== undefined && (op === 0 || (op >= 0x51 && op <= 0x60)) && script[1] === script.length - 2;
+  // Spending input: outpoint 36 + scriptSig length 1 + sequence 4, plus 107 bytes of signature and
+  // key — discounted by 4 inside a witness (26 after rounding), in the scriptSig otherwise.
+  const spendSize = 32 + 4 + 1 + 4 + (isWitness ? 26 : 107);
+  return (BigInt(outSize + spendSize) * 3000n) / 1000n;
+}

@@ -11,6 +11,7 @@ import {
   coldSign,
   createRefillPsbt,
   describePsbt,
+  dustSat,
   estimateVsize,
   feeRateFromKvB,
   finalizeApprovedPsbt,
@@ -38,6 +39,15 @@ const p2wpkh = (priv: Uint8Array): Uint8Array => Uint8Array.of(0x00, 0x14, ...ha
 const utxo = (n: number, valueSat: bigint, priv = key(1)): WalletUtxo => ({ txid: n.toString(16).padStart(64, '0'), vout: 0, valueSat, scriptPubKey: p2wpkh(priv) });
 const DEST = p2wpkh(key(9));
 const CHANGE = p2wpkh(key(8));
+
+test('dust thresholds match Bitcoin Core: P2WPKH 294, P2WSH/P2TR 330, P2SH 540, P2PKH 546, OP_RETURN 0', () => {
+  assert.equal(dustSat(DEST), 294n);
+  assert.equal(dustSat(Uint8Array.of(0x00, 0x20, ...new Uint8Array(32))), 330n);
+  assert.equal(dustSat(Uint8Array.of(0x51, 0x20, ...new Uint8Array(32))), 330n);
+  assert.equal(dustSat(Uint8Array.of(0xa9, 0x14, ...new Uint8Array(20), 0x87)), 540n);
+  assert.equal(dustSat(Uint8Array.of(0x76, 0xa9, 0x14, ...new Uint8Array(20), 0x88, 0xac)), 546n);
+  assert.equal(dustSat(Uint8Array.of(0x6a, 0x01, 0x00)), 0n);
+});
 
 test('feeRateFromKvB rounds a node estimate up to whole sat/vB', () => {
   assert.equal(feeRateFromKvB(1000n), 1n);

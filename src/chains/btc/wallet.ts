@@ -5,7 +5,7 @@ import { hash160, pubECDSA } from '@scure/btc-signer/utils.js';
 import { type BtcNetwork, parseAddress } from './address.ts';
 import { BtcChainError } from './errors.ts';
 import { bip84AccountPath, masterKeyFromSeed, mnemonicToSeed, parseAccountXpub } from './hd.ts';
-import { checkP2wpkhInput, decodeRawTx } from './txverify.ts';
+import { checkP2wpkhInput, decodeRawTx, dustThresholdSat } from './txverify.ts';
 
 /**
  * Building blocks for the hot-wallet signer and the offline cold tool: coin selection, fee
@@ -57,11 +57,8 @@ function checkOutputs(outputs: TxOutputSpec[]): void {
   }
 }
 
-/** Dust threshold for an output script (Core policy at 3 sat/vB): 294 for P2WPKH, 330 P2WSH/P2TR, 546 legacy. */
-export function dustSat(script: Uint8Array): bigint {
-  const isWitness = script.length >= 4 && script.length <= 42 && (script[0] === 0 || (script[0]! >= 0x51 && script[0]! <= 0x60)) && script[1] === script.length - 2;
-  return (BigInt(8 + 1 + script.length + (isWitness ? 67 : 148)) * 3000n) / 1000n;
-}
+/** Dust threshold for an output script (Core policy): 294 for P2WPKH, 330 P2WSH/P2TR, 546 legacy. */
+export const dustSat = dustThresholdSat;
 
 /**
  * Virtual size of a transaction spending `inputCount` P2WPKH inputs to `outputScripts`, in weight
