@@ -58,7 +58,7 @@ test('stalling node: timeout error after bounded retries, quickly', async () => 
   const rpc = createBtcRpcClient({ url, timeoutMs: 150, retriesMax: 2, retryDelayMs: 10 });
   // Warm up: a process's first fetch loads undici, which can itself take longer than 150 ms.
   answer = ok(`"${H}"`);
-  await rpc.getBlockHash(1);
+  await createBtcRpcClient({ url, timeoutMs: 10_000 }).getBlockHash(1);
   answer = () => ({ stall: true });
   requests = 0;
   const t0 = Date.now();
