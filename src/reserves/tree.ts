@@ -258,6 +258,9 @@ export function buildLiabilitiesTree(params: BuildParams): LiabilitiesTree {
   leafIn[0] = PREFIX_LEAF;
   const leafLength = leafIn.length;
   const leafView = new DataView(leafIn.buffer, leafIn.byteOffset, leafIn.byteLength);
+  // Plain bigint totals, kept beside the tree: a postcondition checks them against the
+  // root's sums, so a bug in the word-wise adder cannot publish wrong totals.
+  const checkTotals = new Array<bigint>(A).fill(0n);
   for (let pos = 0; pos < N; pos++) {
     const i = order[pos]!;
     const account = accounts[i]!;
@@ -275,6 +278,7 @@ export function buildLiabilitiesTree(params: BuildParams): LiabilitiesTree {
         throw new ReservesError('POR_NEGATIVE_BALANCE', 'a balance the operator owes cannot be negative', { customerId: account.customerId, asset });
       }
       const off = 33 + AMOUNT_BYTES * a;
+      checkTotals[a]! += v;
       if (v <= SAFE_MAX) {
         // Most balances fit a double exactly: two 32-bit words, no BigInt arithmetic.
         const n = Number(v);
@@ -328,6 +332,7 @@ export function buildLiabilitiesTree(params: BuildParams): LiabilitiesTree {
   const totals: Record<string, bigint> = {};
   assets.forEach((a, i) => {
     totals[a] = readAmount(top, recordOffset(0) + 32 + AMOUNT_BYTES * i);
+    assert(totals[a] === checkTotals[i], 'root sums equal the sum of all balances', { asset: a });
   });
   const rootHash = hex(H(rootPreimage(treeRoot, N, depth, assets, journalSeq, snapshotTime)));
   const published: PublishedSnapshot = {
