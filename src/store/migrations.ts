@@ -147,7 +147,7 @@ CREATE TABLE withdrawals (
   ${t.amount('amount')},
   ${t.amount('fee')},
   destination ${T} NOT NULL,
-  state ${T} NOT NULL CHECK (state IN ('requested', 'authorized', 'settled', 'cancelled')),
+  state ${T} NOT NULL CHECK (state IN ('requested', 'held', 'approved', 'authorized', 'settled', 'cancelled')),
   tx_ref ${T},
   reason ${T},
   requested_ts ${I} NOT NULL,
@@ -161,7 +161,7 @@ CREATE TABLE withdrawal_events (
   state ${T} NOT NULL,
   detail ${T},
   ts ${I} NOT NULL,
-  PRIMARY KEY (withdrawal_id, seq)
+  PRIMARY KEY (withdrawal_id, seq, state)
 )${t.strict};
 
 CREATE TABLE candles (

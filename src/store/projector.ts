@@ -84,8 +84,15 @@ const LEDGER_COLS = ['seq', 'entry_idx', 'account_key', 'user_id', 'asset', 'del
 const DEPOSIT_COLS = ['seq', 'user_id', 'asset', 'amount', 'source', 'ref', 'bucket', 'ts'] as const;
 const WEVENT_COLS = ['withdrawal_id', 'seq', 'state', 'detail', 'ts'] as const;
 
-/** Bound parameters per statement: below SQLite's 32,766 and PostgreSQL's 65,535. */
-const PARAMS_PER_STATEMENT_MAX = 16_000;
+/** Rows per PostgreSQL unnest() insert: bounds one message's size. */
+const PG_ROWS_PER_STATEMENT = 5_000;
+
+const PG_TEXT = new Set(['market', 'side', 'kind', 'tif', 'status', 'client_order_id', 'taker_side', 'account_key', 'asset', 'counter_account', 'source', 'ref', 'bucket', 'withdrawal_id', 'destination', 'state', 'tx_ref', 'reason', 'detail', 'period']);
+const PG_NUMERIC = new Set(['quote_amount', 'base_amount', 'buyer_paid', 'seller_got', 'buyer_fee', 'seller_fee', 'delta', 'balance', 'amount', 'fee', 'volume_quote']);
+/** Column → PostgreSQL element type for unnest(); every other column is bigint. */
+function pgType(col: string): string {
+  return PG_TEXT.has(col) ? 'text' : PG_NUMERIC.has(col) ? 'numeric' : 'bigint';
+}
 /** Keys per IN (...) lookup. */
 const LOOKUP_CHUNK = 500;
 
@@ -103,7 +110,6 @@ function toParam(v: unknown): unknown {
 
 async function insertRows(q: SqlRunner, table: string, cols: readonly string[], rows: ReadonlyArray<Readonly<Record<string, unknown>>>, upsertKey?: readonly string[]): Promise<number> {
   if (rows.length === 0) return 0;
-  const per = Math.max(1, Math.floor(PARAMS_PER_STATEMENT_MAX / cols.length));
   const tuple = `(${cols.map(() => '?').join(', ')})`;
   let conflict = '';
   if (upsertKey !== undefined) {
@@ -116,11 +122,15 @@ async function insertRows(q: SqlRunner, table: string, cols: readonly string[], 
     for (const r of rows) await q.run(sql, cols.map((c) => toParam(r[c] ?? null)));
     return rows.length;
   }
-  for (let i = 0; i < rows.length; i += per) {
-    const chunk = rows.slice(i, i + per);
-    const values: unknown[] = [];
-    for (const r of chunk) for (const c of cols) values.push(toParam(r[c] ?? null));
-    await q.run(`INSERT INTO ${table} (${cols.join(', ')}) VALUES ${chunk.map(() => tuple).join(', ')}${conflict}`, values);
+  // PostgreSQL: one array parameter per column through unnest(), so the statement text (and its
+  // parse/plan cost) is the same whatever the row count; 16-column statements, not 16,000-parameter ones.
+  const sql = `INSERT INTO ${table} (${cols.join(', ')}) SELECT * FROM unnest(${cols.map((c) => `?::${pgType(c)}[]`).join(', ')})${conflict}`;
+  for (let i = 0; i < rows.length; i += PG_ROWS_PER_STATEMENT) {
+    const chunk = rows.slice(i, i + PG_ROWS_PER_STATEMENT);
+    await q.run(
+      sql,
+      cols.map((c) => chunk.map((r) => toParam(r[c] ?? null))),
+    );
   }
   return rows.length;
 }
@@ -227,6 +237,10 @@ async function project(q: SqlRunner, inputs: readonly ProjectionInput[]): Promis
         }
       } else if (e.type === 'order.done' || e.type === 'order.amended') orderIds.add(e.orderId);
       else if (e.type === 'withdrawal.authorized' || e.type === 'withdrawal.settled' || e.type === 'withdrawal.cancelled') withdrawalIds.add(e.withdrawalId);
+      else {
+        const loose = e as unknown as { type: string; withdrawalId?: unknown };
+        if (loose.type === 'withdrawal.reviewed' || loose.type === 'withdrawal.approved') withdrawalIds.add(String(loose.withdrawalId));
+      }
     }
     for (const t of input.result.transfers) accountKeys.add(input.accountKey(t.debit)).add(input.accountKey(t.credit));
   }
@@ -449,8 +463,10 @@ async function project(q: SqlRunner, inputs: readonly ProjectionInput[]): Promis
       case 'deposit.credited':
         deposits.push({ seq, user_id: e.userId, asset: e.asset, amount: e.amount, source: e.source, ref: e.ref, bucket: e.bucket, ts });
         return;
-      case 'withdrawal.requested':
+      case 'withdrawal.requested': {
         assert(!withdrawals.has(e.withdrawalId), 'withdrawal requested twice', { withdrawalId: e.withdrawalId });
+        // 'held' (four-eyes review) or 'requested' (auto-approved) when the core's controls say so.
+        const state = (e as { state?: unknown }).state === 'held' ? 'held' : 'requested';
         withdrawals.set(e.withdrawalId, {
           withdrawal_id: e.withdrawalId,
           seq,
@@ -459,15 +475,16 @@ async function project(q: SqlRunner, inputs: readonly ProjectionInput[]): Promis
           amount: e.amount,
           fee: e.fee,
           destination: e.destination,
-          state: 'requested',
+          state,
           tx_ref: null,
           reason: null,
           requested_ts: ts,
           updated_ts: ts,
         });
         touchedWithdrawals.add(e.withdrawalId);
-        wevents.push({ withdrawal_id: e.withdrawalId, seq, state: 'requested', detail: null, ts });
+        wevents.push({ withdrawal_id: e.withdrawalId, seq, state, detail: null, ts });
         return;
+      }
       case 'withdrawal.authorized': {
         const w = withdrawal(e.withdrawalId);
         w.state = 'authorized';
@@ -492,9 +509,25 @@ async function project(q: SqlRunner, inputs: readonly ProjectionInput[]): Promis
         return;
       }
       default:
+        applyLooseEvent(e as unknown as { type: string } & Record<string, unknown>, seq, ts);
         // user.opened, market.status, ledger.posted, funds.(un)frozen, withdrawals.paused:
         // their money moves arrive as transfers and land in ledger_entries.
         return;
+    }
+  }
+
+  /** Review events, matched by name so the projector keeps compiling while the controls evolve. */
+  function applyLooseEvent(e: { type: string } & Record<string, unknown>, seq: number, ts: number): void {
+    if (e.type !== 'withdrawal.reviewed' && e.type !== 'withdrawal.approved') return;
+    const id = String(e.withdrawalId);
+    const w = withdrawal(id);
+    w.updated_ts = ts;
+    if (e.type === 'withdrawal.approved') {
+      w.state = 'approved';
+      wevents.push({ withdrawal_id: id, seq, state: 'approved', detail: Array.isArray(e.staffIds) ? e.staffIds.join(',').slice(0, 256) : null, ts });
+    } else {
+      // One review per command; the second approval's 'approved' shares its seq (key includes state).
+      wevents.push({ withdrawal_id: id, seq, state: 'reviewed', detail: `${String(e.staffId).slice(0, 64)}:${String(e.decision).slice(0, 16)}`, ts });
     }
   }
 

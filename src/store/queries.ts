@@ -121,7 +121,8 @@ export interface WithdrawalView {
   amount: bigint;
   fee: bigint;
   destination: string;
-  state: 'requested' | 'authorized' | 'settled' | 'cancelled';
+  /** 'held' awaits four-eyes review; 'approved' passed it; then authorized → settled, or cancelled. */
+  state: 'requested' | 'held' | 'approved' | 'authorized' | 'settled' | 'cancelled';
   txRef: string | null;
   reason: string | null;
   requestedTs: number;
@@ -288,7 +289,7 @@ export class Queries {
 
   /** A withdrawal's state history, oldest first (bounded: four states at most). */
   async withdrawalHistory(withdrawalId: string): Promise<Array<{ seq: number; state: string; detail: string | null; ts: number }>> {
-    const rows = await this.db.all('SELECT seq, state, detail, ts FROM withdrawal_events WHERE withdrawal_id = ? ORDER BY seq LIMIT 16', [withdrawalId]);
+    const rows = await this.db.all('SELECT seq, state, detail, ts FROM withdrawal_events WHERE withdrawal_id = ? ORDER BY seq, ts LIMIT 32', [withdrawalId]);
     return rows.map((r) => ({ seq: int(r.seq), state: String(r.state), detail: r.detail === null ? null : String(r.detail), ts: int(r.ts) }));
   }
 

@@ -16,6 +16,10 @@ export function rng(seed: number): () => number {
   };
 }
 
+/** ISO 13616's example IBAN for the UAE (valid check digits). */
+const IBAN = 'AE070331234567890123456';
+const BTC_ADDRESS = 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq';
+
 export interface Workload {
   readonly core: ExchangeCore;
   readonly inputs: ProjectionInput[];
@@ -47,7 +51,18 @@ export function buildWorkload(commands: number, seed = 7, users = 8, t0 = 1_700_
     run({ type: 'deposit', ts, userId: u, asset: 'ETH', amount: 10n ** 21n, source: 'chain', ref: `eth-${u}` });
   }
   run({ type: 'ledger.post', ts, ref: 'sweep-1', memo: 'sweep to hot', transfers: [{ debit: 'system:BTC:hot_wallet', credit: 'system:BTC:deposit_wallets', amount: 5_000_000_000n }] });
-  const pendingW: string[] = [];
+  // Withdrawal controls (src/core/risk): KYC tier, saved destinations past their cooling-off, an
+  // AED price for crypto limits. Built loosely typed: the controls' commands are still evolving,
+  // and a command the core refuses is simply a rejected result, which the projector must skip.
+  const loose = (c: Record<string, unknown>) => run({ ts, ...c } as unknown as Command);
+  for (let u = 1; u <= users; u++) {
+    loose({ type: 'user.tier', userId: u, tier: 2 });
+    loose({ type: 'addressBook.add', userId: u, asset: 'AED', destination: IBAN, label: 'salary account', ownerVerified: true });
+    loose({ type: 'addressBook.add', userId: u, asset: 'BTC', destination: BTC_ADDRESS, label: 'cold storage' });
+  }
+  ts += 86_400_000 + 60_000; // past the one-day cooling-off
+  loose({ type: 'prices.set', pricesFils: { BTC: 35_000_000n, ETH: 1_300_000n } });
+  const pendingW: Array<{ id: string; held: boolean }> = [];
   const authorizedW: string[] = [];
   let wid = 0;
   let coid = 0;
@@ -77,15 +92,33 @@ export function buildWorkload(commands: number, seed = 7, users = 8, t0 = 1_700_
     } else if (r < 0.9) {
       const id = `w-${++wid}`;
       const asset = rand() < 0.7 ? 'AED' : 'BTC';
-      const res = run({ type: 'withdrawal.request', ts, withdrawalId: id, userId, asset, amount: asset === 'AED' ? 50_000n : 100_000n, fee: asset === 'AED' ? 500n : 1_000n, destination: asset === 'AED' ? 'AE070331234567890123456' : 'bc1qexample' });
-      if (res.ok) pendingW.push(id);
+      const res = loose({
+        type: 'withdrawal.request',
+        withdrawalId: id,
+        userId,
+        asset,
+        amount: asset === 'AED' ? 50_000n : 100_000n,
+        fee: asset === 'AED' ? 500n : 1_000n,
+        destination: asset === 'AED' ? IBAN : BTC_ADDRESS,
+        confirmationId: `confirm-${id}`,
+        confirmedTotp: true,
+        emailConfirmed: true,
+        confirmedTs: ts,
+        via: 'session',
+      });
+      const requested = res.events[0] as { state?: string } | undefined;
+      if (res.ok && !res.duplicate) pendingW.push({ id, held: requested?.state === 'held' });
     } else if (r < 0.94) {
-      const id = pendingW.shift();
-      if (id !== undefined) {
+      const w = pendingW.shift();
+      if (w !== undefined) {
+        if (w.held) {
+          // Four-eyes: two different staff members approve.
+          loose({ type: 'withdrawal.review', withdrawalId: w.id, staffId: 'staff-1', decision: 'approve' });
+          loose({ type: 'withdrawal.review', withdrawalId: w.id, staffId: 'staff-2', decision: 'approve' });
+        }
         if (rand() < 0.8) {
-          run({ type: 'withdrawal.authorize', ts, withdrawalId: id });
-          authorizedW.push(id);
-        } else run({ type: 'withdrawal.cancel', ts, withdrawalId: id, reason: 'customer request' });
+          if (run({ type: 'withdrawal.authorize', ts, withdrawalId: w.id }).ok) authorizedW.push(w.id);
+        } else run({ type: 'withdrawal.cancel', ts, withdrawalId: w.id, reason: 'customer request' });
       }
     } else if (r < 0.97) {
       const id = authorizedW.shift();
