@@ -180,6 +180,24 @@ describe('watcher deterministic simulation', () => {
     assert.equal(r2.height, r2.tip);
   });
 
+  it('a fork below fromBlock orphans what was processed and rescans (window still complete)', async () => {
+    const chain = new SimChain();
+    for (let i = 0; i < 4; i++) chain.append(i === 3);
+    const w = new EthWatcher({ client: chain.client(), fromBlock: 3n, watched: [WATCHED as EthAddress], confirmationsRequired: 1n });
+    const r1 = await w.poll();
+    assert.equal(r1.newDeposits.length, 1);
+    chain.reorg(4, 5, [true]); // replaces blocks 1..4, below fromBlock = 3
+    const r2 = await w.poll();
+    assert.equal(r2.reorgs.length, 1);
+    assert.equal(r2.reorgs[0]?.commonAncestor, 2n);
+    assert.equal(r2.reorgs[0]?.orphanedDeposits.length, 1);
+    assert.equal(r2.height, r2.tip);
+    const r3 = await w.poll();
+    assert.equal(r3.reorgs.length, 0);
+    const seen = [...r2.newDeposits, ...r3.newDeposits].map((d) => `${d.hash}@${d.blockHash}`).sort();
+    assert.deepEqual(seen, chain.canonicalDeposits(3n));
+  });
+
   it('REORG_TOO_DEEP when the fork is below the window', async () => {
     const chain = new SimChain();
     for (let i = 0; i < 10; i++) chain.append(false);

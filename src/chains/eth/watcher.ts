@@ -31,7 +31,7 @@ export interface Outflow {
 }
 
 export interface ReorgEvent {
-  /** Highest height whose block we had is still canonical. */
+  /** Highest height whose block we had is still canonical (fromBlock − 1 if the fork is below our start). */
   commonAncestor: bigint;
   orphanedBlocks: { number: bigint; hash: Hash }[];
   /** Deposits seen in orphaned blocks; `wasConfirmed` ones were already reported confirmed (critical). */
@@ -156,6 +156,7 @@ export class EthWatcher {
       const last = this.height > tip ? null : await this.client.getBlock(this.height);
       if (last === null || last.hash !== this.hashes.get(this.height)) result.reorgs.push(await this.rewind(tip));
     } else if (this.fromBlock > 0n && !this.hashes.has(this.fromBlock - 1n) && this.fromBlock - 1n <= tip) {
+      // First poll (or after a fork below fromBlock): remember the parent of our first block.
       const anchor = await this.client.getBlock(this.fromBlock - 1n);
       if (anchor) this.hashes.set(anchor.number, anchor.hash);
     }
@@ -248,8 +249,17 @@ export class EthWatcher {
     let h = this.height < tip ? this.height : tip;
     let lowest = this.height;
     for (const k of this.hashes.keys()) if (k < lowest) lowest = k;
+    // Nothing pruned yet (the window still reaches below fromBlock): a fork under
+    // our start orphans everything we processed, but nothing we forgot.
+    const windowIsComplete = lowest < this.fromBlock;
     for (;;) {
       if (h < lowest) {
+        if (windowIsComplete) {
+          h = this.fromBlock - 1n;
+          // The anchor (parent of fromBlock) was replaced too: forget it, re-anchor on the next poll.
+          this.hashes.delete(h);
+          break;
+        }
         throw new ChainError('REORG_TOO_DEEP', 'reorg deeper than the tracked window', { height: this.height.toString(), window: this.reorgDepthMax });
       }
       const ours = this.hashes.get(h);
