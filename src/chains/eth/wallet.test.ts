@@ -300,6 +300,10 @@ describe('wallet against hardhat', () => {
       assert.equal(st.state === 'mined' && st.hash, second.hash);
       assert.equal(await client.getReceipt(first.hash), null);
       assert.equal(await client.getBalance(to), 1_000n);
+      // Replacing a mined intent is a no-op.
+      const late = await hot.replace('w-stuck');
+      assert.equal(late.outcome, 'already_mined');
+      assert.equal(late.hash, second.hash);
     } finally {
       await setAutomine(node.rpcUrl, true);
     }

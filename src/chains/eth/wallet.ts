@@ -508,6 +508,12 @@ export class HotWallet {
   private async replaceLocked(intentId: string): Promise<WithdrawResult> {
     const intent = this.store.get(intentId);
     if (!intent) throw new ChainError('INTENT_UNKNOWN', 'no such intent', { intentId });
+    // Never replace what is already settled: a mined intent is done, a spent nonce is an incident.
+    const st = await this.status(intentId);
+    if (st.state === 'mined') return { intentId, from: intent.from, nonce: intent.nonce, hash: st.hash, outcome: 'already_mined' };
+    if (st.state === 'nonce_conflict') {
+      throw new ChainError('INTENT_CONFLICT', 'nonce consumed by a transaction that is not this intent', { intentId, nonce: intent.nonce.toString() });
+    }
     const last = intent.attempts[intent.attempts.length - 1];
     assert(last !== undefined, 'intent has an attempt');
     const network = await this.client.feeData(this.policy);
