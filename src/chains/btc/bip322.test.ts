@@ -50,6 +50,6 @@ test('property: sign/verify round trip on regtest; a changed message fails', () 
       assert.equal(verifyMessageBip322(msg, address, signature, 'regtest'), true);
       assert.equal(verifyMessageBip322(`${msg}!`, address, signature, 'regtest'), false);
     }),
-    { numRuns: 30 },
+    { numRuns: 15 },
   );
 });

@@ -135,7 +135,7 @@ test('property: xpub-only derivation equals private derivation', () => {
       const priv = root.derive(`${account.path}/${chain}/${index}`);
       assert.deepEqual(deriveAddress(pub, 'regtest', chain, index).publicKey, priv.publicKey);
     }),
-    { numRuns: 50 },
+    { numRuns: 25 },
   );
 });
 const DERIVATION_MAX_FOR_TEST = 2 ** 31 - 1;

@@ -100,7 +100,7 @@ test('property: selection conserves value, pays at least the rate on the real si
         assert.ok(d.tx.inputs.every((i) => i.sequence === RBF_SEQUENCE));
       },
     ),
-    { numRuns: 40 },
+    { numRuns: 25 },
   );
 });
 
