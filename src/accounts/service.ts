@@ -17,7 +17,6 @@ import {
   type SessionRecord,
   touchSession,
   verifyPassword,
-  verifyPasswordOrDummy,
 } from '../identity/index.ts';
 import { assert } from '../shared/assert.ts';
 import { AccountsError } from './errors.ts';
@@ -110,11 +109,18 @@ export class Accounts {
     return o;
   }
 
+  private dummy: Promise<string> | null = null;
+  private dummyHash(): Promise<string> {
+    this.dummy ??= hashPassword('rampart dummy password for unknown accounts', this.hashOptions());
+    return this.dummy;
+  }
+
   /** True when the password matches the user's; false for unknown users too (same argon2 work). */
   async verifyPassword(userId: number, password: unknown): Promise<boolean> {
     const user = this.repo.userById(userId);
     const pepper = this.o.passwordPepper === undefined ? {} : { secret: this.o.passwordPepper };
-    return verifyPasswordOrDummy(password, user?.passwordHash, pepper);
+    if (user === undefined) return (await verifyPassword(password, await this.dummyHash(), pepper)) && false;
+    return verifyPassword(password, user.passwordHash, pepper);
   }
 
   /** Email + password → a new session. One answer (LOGIN_FAILED) for unknown email, wrong password and disabled user. */
@@ -127,7 +133,9 @@ export class Accounts {
     }
     const user = email === null ? undefined : this.repo.userByEmail(email);
     const pepper = this.o.passwordPepper === undefined ? {} : { secret: this.o.passwordPepper };
-    const ok = user === undefined ? await verifyPasswordOrDummy(input.password, null, pepper) : await verifyPassword(input.password, user.passwordHash, pepper);
+    // Unknown email: verify against a dummy hash made with the same parameters, so the
+    // answer takes as long as for a real account (no user enumeration by timing).
+    const ok = user === undefined ? (await verifyPassword(input.password, await this.dummyHash(), pepper)) && false : await verifyPassword(input.password, user.passwordHash, pepper);
     if (!ok || user === undefined || user.status !== 'active') throw new AccountsError('LOGIN_FAILED', 'email or password incorrect');
     const s = createSession({ accountId: String(user.id), nowMs: this.o.clock(), ip: input.ip ?? '', userAgent: input.userAgent ?? '' });
     this.repo.putSession(s.record);

@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Accounts } from '../accounts/index.ts';
 import type { Engine } from '../engine/engine.ts';
 import { MemoryReplayCache, rateLimitedError } from '../identity/index.ts';
@@ -14,6 +14,15 @@ import { v1Plugin } from './v1.ts';
 import { v3Plugin } from './v3.ts';
 import { parseForm } from './validate.ts';
 import { wsPlugin } from './ws.ts';
+
+/** The one place errors become responses: `{ error: { code, message } }`, or Binance's `{ code, msg }` under /api/v3. */
+function sendError(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const d = describeError(err);
+  if (d.http >= 500 && d.code === 'INTERNAL') req.log.error({ err }, 'unhandled error');
+  if (d.retryAfterS !== undefined) reply.header('retry-after', String(d.retryAfterS));
+  if ((req.url ?? '').startsWith('/api/v3')) return reply.code(d.binance.http).send({ code: d.binance.code, msg: d.binance.msg });
+  return reply.code(d.http).send({ error: { code: d.code, message: d.message } });
+}
 
 export interface BuildAppOptions {
   readonly engine: Engine;
@@ -40,6 +49,10 @@ export async function buildApp(options: BuildAppOptions): Promise<{ app: Fastify
   const ctx: ApiContext = { engine, accounts, config, clock, markets, feed, replay: new MemoryReplayCache(), ...makeLimiters(config) };
 
   const app = Fastify({
+    // Errors the router raises before any route (bad URL encoding, overlong path parameter) take the same shape.
+    frameworkErrors: (err, req, reply) => {
+      sendError(err, req, reply);
+    },
     logger: false,
     bodyLimit,
     trustProxy: config.trustProxy === true,
@@ -77,15 +90,7 @@ export async function buildApp(options: BuildAppOptions): Promise<{ app: Fastify
     if (!d.allowed) throw rateLimitedError(d.retryAfterMs);
   });
 
-  app.setErrorHandler((err, req, reply) => {
-    const d = describeError(err);
-    if (d.http >= 500 && d.code === 'INTERNAL') req.log.error({ err }, 'unhandled error');
-    if (d.retryAfterS !== undefined) reply.header('retry-after', String(d.retryAfterS));
-    if ((req.url ?? '').startsWith('/api/v3')) {
-      return reply.code(d.binance.http).send({ code: d.binance.code, msg: d.binance.msg });
-    }
-    return reply.code(d.http).send({ error: { code: d.code, message: d.message } });
-  });
+  app.setErrorHandler(sendError);
   app.setNotFoundHandler((req, reply) => {
     const d = describeError(new ApiError('NOT_FOUND', 'no such route'));
     if ((req.url ?? '').startsWith('/api/v3')) return reply.code(404).send({ code: d.binance.code, msg: 'no such route' });
