@@ -154,7 +154,7 @@ export function storeSuite(label: string, make: () => Promise<StoreHarness | nul
             const [le] = await store.db.all<{ delta: unknown }>('SELECT delta FROM ledger_entries WHERE seq = ?', [seq]);
             assert.equal(BigInt(String(le!.delta)), d);
           }),
-          { numRuns: 100 },
+          { numRuns: 60 },
         );
       } finally {
         await store.close();
