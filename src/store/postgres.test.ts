@@ -98,6 +98,10 @@ test('postgres: server lost mid-run → append rejects with STORE_UNAVAILABLE', 
     await p.cut();
     await assert.rejects(store.journal.append(frames(101, 100)), (e) => code(e) === 'STORE_UNAVAILABLE');
     await assert.rejects(store.journal.append(frames(101, 1)), (e) => code(e) === 'STORE_UNAVAILABLE');
+    // Projection and reads fail the same way: typed, never a hang or a crash.
+    const { buildWorkload } = await import('./testing/workload.ts');
+    await assert.rejects(store.projector.apply(buildWorkload(20).inputs), (e) => code(e) === 'STORE_UNAVAILABLE');
+    await assert.rejects(store.queries.openOrders(1), (e) => code(e) === 'STORE_UNAVAILABLE');
   } finally {
     await store.close().catch(() => undefined);
   }
