@@ -34,7 +34,20 @@ export type CoreErrorCode =
   | 'BALANCE_CONSTRAINT'
   | 'WITHDRAWALS_PAUSED'
   | 'ACCOUNT_LOCKED'
-  | 'LIMIT_EXCEEDED';
+  | 'LIMIT_EXCEEDED'
+  // Withdrawal controls (src/core/risk, docs/withdrawal-controls.md):
+  | 'DESTINATION_NOT_SAVED'
+  | 'DESTINATION_COOLING_OFF'
+  | 'DESTINATION_INVALID'
+  | 'SECURITY_LOCKED'
+  | 'CONFIRMATION_REQUIRED'
+  | 'CONFIRMATION_EXPIRED'
+  | 'CONFIRMATION_REPLAYED'
+  | 'API_KEY_NOT_PERMITTED'
+  | 'PRICE_UNAVAILABLE'
+  | 'RISK_REJECTED'
+  | 'REVIEW_SAME_STAFF'
+  | 'REVIEW_NOT_HELD';
 
 export class CoreError extends RampartError {
   declare readonly code: CoreErrorCode;

@@ -47,7 +47,34 @@ export type CoreEvent =
     }
   | { type: 'order.done'; orderId: number; userId: number; market: string; reason: OrderDoneReason; filledLots: number; remLots: number }
   | { type: 'order.amended'; orderId: number; userId: number; market: string; priceTicks: number; remLots: number; priorityKept: boolean }
-  | { type: 'withdrawal.requested'; withdrawalId: string; userId: number; asset: string; amount: bigint; fee: bigint; destination: string }
+  | {
+      type: 'withdrawal.requested';
+      withdrawalId: string;
+      userId: number;
+      asset: string;
+      amount: bigint;
+      fee: bigint;
+      destination: string;
+      /** 'held' waits for four-eyes review; 'requested' is auto-approved. */
+      state: 'requested' | 'held';
+      /** AED equivalent of `amount`, in fils, at the price used for the limits. */
+      amountFils: bigint;
+      riskScore: number;
+      riskReasons: string[];
+      holdReasons: string[];
+      confirmationId: string;
+      via: 'session' | 'api_key';
+    }
+  | { type: 'withdrawal.reviewed'; withdrawalId: string; staffId: string; decision: 'approve' | 'reject'; approvals: number; approvalsRequired: number }
+  | { type: 'withdrawal.approved'; withdrawalId: string; staffIds: string[] }
+  | { type: 'addressBook.added'; userId: number; asset: string; destination: string; label: string; usableFromTs: number }
+  | { type: 'addressBook.removed'; userId: number; asset: string; destination: string }
+  | { type: 'security.changed'; userId: number; kind: 'password_reset' | '2fa_change' | 'api_key_created'; lockedUntilTs: number }
+  | { type: 'user.tier'; userId: number; tier: number }
+  | { type: 'account.locked'; userId: number; reason: string }
+  | { type: 'account.unlocked'; userId: number; staffId: string; reason: string }
+  | { type: 'prices.set'; pricesFils: Record<string, bigint> }
+  | { type: 'withdrawalPolicy.set'; policyJson: string }
   | { type: 'withdrawal.authorized'; withdrawalId: string }
   | { type: 'withdrawal.settled'; withdrawalId: string; userId: number; asset: string; amount: bigint; fee: bigint; txRef: string }
   | { type: 'withdrawal.cancelled'; withdrawalId: string; userId: number; asset: string; amount: bigint; reason: string }

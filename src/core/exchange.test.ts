@@ -4,6 +4,7 @@ import { defaultCoreConfig } from './config.ts';
 import { ExchangeCore } from './exchange.ts';
 import { restoreSnapshot, takeSnapshot } from './snapshot.ts';
 import { stateHash } from './stateHash.ts';
+import { prepareWithdrawals, request, setPrices } from './risk/testing.ts';
 import { fundedCore, T0 } from './testing/fixtures.ts';
 
 const code = (r: { ok: boolean; error?: { code: string } }) => (r.ok ? 'OK' : r.error!.code);
@@ -142,21 +143,23 @@ test('client order id is idempotent', () => {
 
 test('withdrawal: hold, authorise (refused while paused), settle once, or cancel', () => {
   const { core, run } = fundedCore(1);
-  run({ type: 'ledger.post', ts: T0, ref: 'sweep-1', memo: 'sweep', transfers: [{ debit: 'system:BTC:hot_wallet', credit: 'system:BTC:deposit_wallets', amount: 500_000_000n }] });
-  const w = { type: 'withdrawal.request', ts: T0, withdrawalId: 'w1', userId: 1, asset: 'BTC', amount: 10_000_000n, fee: 10_000n, destination: 'bc1qxyz' } as const;
-  run(w);
+  const T1 = prepareWithdrawals(run, [1], T0);
+  setPrices(run, T1);
+  run({ type: 'ledger.post', ts: T1, ref: 'sweep-1', memo: 'sweep', transfers: [{ debit: 'system:BTC:hot_wallet', credit: 'system:BTC:deposit_wallets', amount: 500_000_000n }] });
+  const w = request(T1, 'w1', 1, 'BTC', 10_000_000n, { fee: 10_000n });
+  assert.equal(run(w).ok, true);
   assert.equal(core.userBalances(1).BTC!.withdrawing, 10_010_000n);
   assert.equal(run(w).duplicate, true);
-  run({ type: 'withdrawals.pause', ts: T0, asset: 'BTC', paused: true, reason: 'drill' });
-  assert.equal(code(core.apply({ type: 'withdrawal.authorize', ts: T0, withdrawalId: 'w1' })), 'WITHDRAWALS_PAUSED');
+  run({ type: 'withdrawals.pause', ts: T1, asset: 'BTC', paused: true, reason: 'drill' });
+  assert.equal(code(core.apply({ type: 'withdrawal.authorize', ts: T1, withdrawalId: 'w1' })), 'WITHDRAWALS_PAUSED');
   assert.equal(core.withdrawals.size, 1); // queued, not lost
-  run({ type: 'withdrawals.pause', ts: T0, asset: 'BTC', paused: false, reason: 'restored' });
-  run({ type: 'withdrawal.authorize', ts: T0, withdrawalId: 'w1' });
-  assert.equal(run({ type: 'withdrawal.settle', ts: T0, withdrawalId: 'w1', txRef: 'tx1' }).ok, true);
-  assert.equal(code(core.apply({ type: 'withdrawal.settle', ts: T0, withdrawalId: 'w1', txRef: 'tx1' })), 'UNKNOWN_HOLD'); // paid at most once
+  run({ type: 'withdrawals.pause', ts: T1, asset: 'BTC', paused: false, reason: 'restored' });
+  run({ type: 'withdrawal.authorize', ts: T1, withdrawalId: 'w1' });
+  assert.equal(run({ type: 'withdrawal.settle', ts: T1, withdrawalId: 'w1', txRef: 'tx1' }).ok, true);
+  assert.equal(code(core.apply({ type: 'withdrawal.settle', ts: T1, withdrawalId: 'w1', txRef: 'tx1' })), 'UNKNOWN_HOLD'); // paid at most once
   assert.equal(core.userBalances(1).BTC!.withdrawing, 0n);
-  run({ type: 'withdrawal.request', ts: T0, withdrawalId: 'w2', userId: 1, asset: 'BTC', amount: 5n, fee: 0n, destination: 'bc1q' });
-  run({ type: 'withdrawal.cancel', ts: T0, withdrawalId: 'w2', reason: 'customer' });
+  assert.equal(run(request(T1, 'w2', 1, 'BTC', 5n)).ok, true);
+  run({ type: 'withdrawal.cancel', ts: T1, withdrawalId: 'w2', reason: 'customer' });
   assert.equal(core.userBalances(1).BTC!.available, 1_000_000_000n - 10_010_000n);
 });
 
@@ -209,6 +212,16 @@ test('hostile input is rejected with a typed error and changes no balance', () =
     { type: 'order.place', ts: T0, userId: 1, market: 'BTC/AED', side: 'buy', kind: 'stop', priceTicks: 350_000, qtyLots: 10 },
     { type: 'order.cancel', ts: T0, userId: 1, orderId: 12345 },
     { type: 'withdrawal.request', ts: T0, withdrawalId: 'w', userId: 1, asset: 'BTC', amount: 10n ** 20n, fee: 0n, destination: 'x' },
+    request(T0, 'w', 1, 'BTC', 1_000n), // no saved destination
+    { type: 'addressBook.add', ts: T0, userId: 1, asset: 'AED', destination: 'AE070331234567890123457', label: 'bad check digits', ownerVerified: true },
+    { type: 'addressBook.add', ts: T0, userId: 1, asset: 'BTC', destination: 'bc1q<script>', label: '' },
+    { type: 'addressBook.add', ts: T0, userId: 1, asset: 'BTC', destination: 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq', label: 'a\u0000b' },
+    { type: 'security.changed', ts: T0, userId: 1, kind: 'coffee' },
+    { type: 'user.tier', ts: T0, userId: 1, tier: 1.5 },
+    { type: 'prices.set', ts: T0, pricesFils: { BTC: -1n } },
+    { type: 'prices.set', ts: T0, pricesFils: { AED: 100n } },
+    { type: 'withdrawalPolicy.set', ts: T0, policy: { coolingOffMs: -1 } },
+    { type: 'withdrawal.review', ts: T0, withdrawalId: 'nope', staffId: 'x', decision: 'approve' },
     { type: 'withdrawal.settle', ts: T0, withdrawalId: 'nope', txRef: 'x' },
     { type: 'ledger.post', ts: T0, ref: 'x', memo: '', transfers: [{ debit: 'system:BTC:hot_wallet', credit: 'system:AED:treasury', amount: 1n }] },
     { type: 'ledger.post', ts: T0, ref: 'y', memo: '', transfers: [{ debit: 'user:1:BTC:available', credit: 'user:1:BTC:available', amount: 1n }] },
@@ -229,13 +242,25 @@ test('snapshot restores to the same state hash and keeps time priority', () => {
   for (let i = 0; i < 20; i++) {
     run({ type: 'order.place', ts: T0 + i, userId: 1 + (i % 3), market: 'BTC/AED', side: i % 2 ? 'buy' : 'sell', kind: 'limit', priceTicks: i % 2 ? 340_000 + i : 360_000 - i, qtyLots: 10 + i });
   }
-  run({ type: 'withdrawal.request', ts: T0 + 30, withdrawalId: 'w1', userId: 1, asset: 'AED', amount: 1000n, fee: 100n, destination: 'AE070331234567890123456' });
+  const T1 = prepareWithdrawals(run, [1, 2], T0 + 30);
+  assert.equal(run(request(T1, 'w1', 1, 'AED', 1000n, { fee: 100n })).ok, true);
+  assert.equal(run(request(T1, 'w2', 2, 'AED', 6_000_000n)).events[0]?.type, 'withdrawal.requested'); // held: over AED 50,000
+  run({ type: 'withdrawal.review', ts: T1, withdrawalId: 'w2', staffId: 'staff-a', decision: 'approve' });
+  run({ type: 'security.changed', ts: T1, userId: 3, kind: '2fa_change' });
+  run({ type: 'account.lock', ts: T1, userId: 3, reason: 'this was not me' });
   const snap = JSON.parse(JSON.stringify(takeSnapshot(core)));
   const restored = restoreSnapshot(defaultCoreConfig, snap);
   assert.equal(stateHash(restored), stateHash(core));
   // Both continue identically.
-  const next = { type: 'order.place', ts: T0 + 40, userId: 2, market: 'BTC/AED', side: 'buy', kind: 'limit', priceTicks: 360_000, qtyLots: 25 } as const;
+  const next = { type: 'order.place', ts: T1 + 40, userId: 2, market: 'BTC/AED', side: 'buy', kind: 'limit', priceTicks: 360_000, qtyLots: 25 } as const;
   assert.deepEqual(restored.apply(next).events.length, core.apply(next).events.length);
+  assert.equal(stateHash(restored), stateHash(core));
+  // The withdrawal controls continue identically too (four-eyes state, policy, windows).
+  const second = { type: 'withdrawal.review', ts: T1 + 50, withdrawalId: 'w2', staffId: 'staff-b', decision: 'approve' } as const;
+  assert.deepEqual(restored.apply(second).events, core.apply(second).events);
+  assert.equal(restored.withdrawals.get('w2')?.state, 'approved');
+  const again = request(T1 + 60, 'w3', 1, 'AED', 1000n);
+  assert.deepEqual(restored.apply(again), core.apply(again));
   assert.equal(stateHash(restored), stateHash(core));
   // A snapshot that lies about its hash is refused.
   snap.balances[snap.balances.length - 1] = '999';

@@ -7,6 +7,11 @@ import { type AccountMeta, accountKey, SYSTEM_ACCOUNTS, type SystemAccount, USER
 import { Ledger, type Transfer } from './ledger/ledger.ts';
 import { BUY, Order, SELL, type Side, type TimeInForce } from './matching/book.ts';
 import { Market, type MarketHost } from './matching/market.ts';
+import { checkStaff, type WithdrawalAsk, WithdrawalControls } from './risk/controls.ts';
+import { defaultWithdrawalPolicy, type WithdrawalPolicy } from './risk/policy.ts';
+
+/** The core's configuration with the withdrawal policy (genesis value; `withdrawalPolicy.set` changes it later, journaled). */
+export type CoreConfigWithPolicy = CoreConfig & { readonly withdrawalPolicy?: WithdrawalPolicy };
 
 /** Longest id or reference string a command may carry. */
 export const REF_LENGTH_MAX = 128;
@@ -18,7 +23,11 @@ export interface FirstResult {
   readonly orderId?: number;
 }
 
-export type WithdrawalState = 'requested' | 'authorized';
+/**
+ * requested (auto-approved) → authorized → settled; held (four-eyes) → approved → authorized;
+ * any state → cancelled (customer, staff, or a review rejection).
+ */
+export type WithdrawalState = 'requested' | 'held' | 'approved' | 'authorized';
 export interface Withdrawal {
   readonly id: string;
   readonly userId: number;
@@ -28,6 +37,11 @@ export interface Withdrawal {
   readonly destination: string;
   state: WithdrawalState;
   readonly requestedTs: number;
+  /** AED equivalent when requested (limits and four-eyes used it). */
+  readonly amountFils: bigint;
+  readonly riskScore: number;
+  /** Distinct staff ids that approved a held withdrawal, in order. */
+  readonly approvals: string[];
 }
 
 const EMPTY: never[] = [];
@@ -50,6 +64,8 @@ export class ExchangeCore implements MarketHost {
   readonly idempotent = new Map<string, FirstResult>();
   /** Assets whose withdrawals are paused; '*' pauses all. */
   readonly withdrawalsPaused = new Map<string, string>();
+  /** Address books, security locks, tiers, prices, rolling outflow windows, consumed confirmations (src/core/risk). */
+  controls: WithdrawalControls;
   seq = 0;
   lastTs = 0;
   nextOrderId = 1;
@@ -60,6 +76,7 @@ export class ExchangeCore implements MarketHost {
     this.config = validateCoreConfig(config);
     this.ledger = new Ledger(config.assets.map((a) => a.code));
     for (const a of config.assets) this.decimals.set(a.code, a.decimals);
+    this.controls = new WithdrawalControls((config as CoreConfigWithPolicy).withdrawalPolicy ?? defaultWithdrawalPolicy);
     config.markets.forEach((m: MarketConfig, i) => {
       const market = new Market(i, m, this, this.decimals.get(m.base)!);
       this.markets.push(market);
@@ -145,12 +162,29 @@ export class ExchangeCore implements MarketHost {
         this.ledger.openUser(cmd.userId);
         events.push({ type: 'user.opened', userId: cmd.userId });
         return undefined;
-      case 'deposit':
-        return this.deposit(cmd, events);
+      case 'deposit': {
+        const first = this.deposit(cmd, events);
+        // Risk scoring looks for deposit → withdrawal round trips.
+        if (first === undefined) this.controls.onDeposit(cmd.userId, cmd.ts);
+        return first;
+      }
       case 'withdrawal.request':
         return this.withdrawalRequest(cmd, events);
+      case 'withdrawal.review':
+        this.withdrawalReview(cmd, events);
+        return undefined;
+      case 'addressBook.add':
+      case 'addressBook.remove':
+      case 'security.changed':
+      case 'user.tier':
+      case 'account.lock':
+      case 'account.unlock':
+      case 'prices.set':
+      case 'withdrawalPolicy.set':
+        this.withdrawalControl(cmd, events);
+        return undefined;
       case 'withdrawal.authorize':
-        this.withdrawalAuthorize(cmd.withdrawalId, events);
+        this.withdrawalAuthorize(cmd.withdrawalId, cmd.ts, events);
         return undefined;
       case 'withdrawal.settle':
         this.withdrawalSettle(cmd.withdrawalId, cmd.txRef, events);
@@ -323,6 +357,15 @@ export class ExchangeCore implements MarketHost {
     return undefined;
   }
 
+  /**
+   * A withdrawal request passes every control or changes nothing: account and
+   * security-change locks, API-key permission, TOTP + e-mail confirmation (one use per
+   * confirmation id), saved destination past its cooling-off, per-customer and
+   * platform rolling limits, risk score. Then the funds are held (single writer: two
+   * requests can never both spend one balance) and it is `requested` (auto-approved)
+   * or `held` for four-eyes review. Requests are accepted while withdrawals are paused:
+   * they queue, and authorisation waits for the pause to lift.
+   */
   private withdrawalRequest(cmd: Extract<Command, { type: 'withdrawal.request' }>, events: CoreEvent[]): FirstResult | undefined {
     checkRef(cmd.withdrawalId);
     const first = this.seen(cmd);
@@ -334,7 +377,26 @@ export class ExchangeCore implements MarketHost {
     if (typeof cmd.fee !== 'bigint' || cmd.fee < 0n) throw new CoreError('AMOUNT_INVALID', 'fee must be a non-negative integer');
     if (typeof cmd.destination !== 'string' || cmd.destination.length === 0 || cmd.destination.length > REF_LENGTH_MAX) throw new CoreError('COMMAND_MALFORMED', 'destination required');
     if (a < 0) invalid('asset');
+    const ask: WithdrawalAsk = {
+      ts: cmd.ts,
+      userId,
+      asset: cmd.asset,
+      decimals: this.decimalsOf(cmd.asset),
+      amount: cmd.amount,
+      destination: cmd.destination,
+      confirmationId: cmd.confirmationId,
+      confirmedTotp: cmd.confirmedTotp,
+      emailConfirmed: cmd.emailConfirmed,
+      confirmedTs: cmd.confirmedTs,
+      via: cmd.via,
+      apiKeyHasWithdrawPerm: cmd.apiKeyHasWithdrawPerm,
+      ipAllowlisted: cmd.ipAllowlisted,
+      externalRisk: cmd.externalRisk,
+    };
+    const verdict = this.controls.assess(ask);
     this.ledger.createHold(`w:${cmd.withdrawalId}`, userId, cmd.asset, 'withdrawing', cmd.amount + cmd.fee);
+    this.controls.recordAccepted(cmd.withdrawalId, ask, verdict);
+    const state = verdict.holdReasons.length > 0 ? 'held' : 'requested';
     this.withdrawals.set(cmd.withdrawalId, {
       id: cmd.withdrawalId,
       userId,
@@ -342,11 +404,101 @@ export class ExchangeCore implements MarketHost {
       amount: cmd.amount,
       fee: cmd.fee,
       destination: cmd.destination,
-      state: 'requested',
+      state,
       requestedTs: cmd.ts,
+      amountFils: verdict.fils,
+      riskScore: verdict.score,
+      approvals: [],
     });
-    events.push({ type: 'withdrawal.requested', withdrawalId: cmd.withdrawalId, userId, asset: cmd.asset, amount: cmd.amount, fee: cmd.fee, destination: cmd.destination });
+    events.push({
+      type: 'withdrawal.requested',
+      withdrawalId: cmd.withdrawalId,
+      userId,
+      asset: cmd.asset,
+      amount: cmd.amount,
+      fee: cmd.fee,
+      destination: cmd.destination,
+      state,
+      amountFils: verdict.fils,
+      riskScore: verdict.score,
+      riskReasons: verdict.reasons,
+      holdReasons: verdict.holdReasons,
+      confirmationId: verdict.confirmationId,
+      via: cmd.via,
+    });
     return undefined;
+  }
+
+  /**
+   * Four-eyes: a held withdrawal needs approvals from `policy.approvalsRequired`
+   * distinct staff members; one rejection cancels it and returns the funds.
+   */
+  private withdrawalReview(cmd: Extract<Command, { type: 'withdrawal.review' }>, events: CoreEvent[]): void {
+    const w = this.withdrawal(cmd.withdrawalId);
+    const staffId = checkStaff(cmd.staffId);
+    if (cmd.decision !== 'approve' && cmd.decision !== 'reject') throw new CoreError('COMMAND_MALFORMED', "decision must be 'approve' or 'reject'");
+    if (w.state !== 'held') throw new CoreError('REVIEW_NOT_HELD', 'only a held withdrawal is reviewed', { state: w.state });
+    const required = this.controls.policy.approvalsRequired;
+    if (cmd.decision === 'reject') {
+      events.push({ type: 'withdrawal.reviewed', withdrawalId: w.id, staffId, decision: 'reject', approvals: w.approvals.length, approvalsRequired: required });
+      this.withdrawalCancel(w.id, `review rejected by ${staffId}`, events);
+      return;
+    }
+    if (w.approvals.includes(staffId)) throw new CoreError('REVIEW_SAME_STAFF', 'the same staff member cannot approve twice', { staffId });
+    w.approvals.push(staffId);
+    events.push({ type: 'withdrawal.reviewed', withdrawalId: w.id, staffId, decision: 'approve', approvals: w.approvals.length, approvalsRequired: required });
+    if (w.approvals.length >= required) {
+      w.state = 'approved';
+      events.push({ type: 'withdrawal.approved', withdrawalId: w.id, staffIds: [...w.approvals] });
+    }
+  }
+
+  /** Address book, security events, tiers, account locks, prices, policy: state for the withdrawal controls. */
+  private withdrawalControl(cmd: Extract<Command, { type: 'addressBook.add' | 'addressBook.remove' | 'security.changed' | 'user.tier' | 'account.lock' | 'account.unlock' | 'prices.set' | 'withdrawalPolicy.set' }>, events: CoreEvent[]): void {
+    const c = this.controls;
+    switch (cmd.type) {
+      case 'addressBook.add': {
+        const userId = this.user(cmd.userId);
+        this.ledger.assetIdx(cmd.asset);
+        const e = c.addAddress(userId, cmd.asset, cmd.destination, cmd.label, cmd.ownerVerified, cmd.ts);
+        events.push({ type: 'addressBook.added', userId, asset: e.asset, destination: e.destination, label: e.label, usableFromTs: e.addedTs + c.policy.coolingOffMs });
+        return;
+      }
+      case 'addressBook.remove': {
+        const userId = this.user(cmd.userId);
+        this.ledger.assetIdx(cmd.asset);
+        c.removeAddress(userId, cmd.asset, cmd.destination);
+        events.push({ type: 'addressBook.removed', userId, asset: cmd.asset, destination: cmd.destination });
+        return;
+      }
+      case 'security.changed': {
+        const userId = this.user(cmd.userId);
+        const lockedUntilTs = c.securityChanged(userId, cmd.kind, cmd.ts);
+        events.push({ type: 'security.changed', userId, kind: cmd.kind, lockedUntilTs });
+        return;
+      }
+      case 'user.tier': {
+        const userId = this.user(cmd.userId);
+        events.push({ type: 'user.tier', userId, tier: c.setTier(userId, cmd.tier) });
+        return;
+      }
+      case 'account.lock': {
+        const userId = this.user(cmd.userId);
+        events.push({ type: 'account.locked', userId, reason: c.lock(userId, cmd.reason, cmd.ts) });
+        return;
+      }
+      case 'account.unlock': {
+        const userId = this.user(cmd.userId);
+        events.push({ type: 'account.unlocked', userId, staffId: checkStaff(cmd.staffId), reason: c.unlock(userId, cmd.staffId, cmd.reason) });
+        return;
+      }
+      case 'prices.set':
+        events.push({ type: 'prices.set', pricesFils: c.setPrices(cmd.pricesFils, cmd.ts, new Set(this.ledger.assets)) });
+        return;
+      case 'withdrawalPolicy.set':
+        events.push({ type: 'withdrawalPolicy.set', policyJson: c.setPolicy(cmd.policy) });
+        return;
+    }
   }
 
   private withdrawal(id: string): Withdrawal {
@@ -359,11 +511,17 @@ export class ExchangeCore implements MarketHost {
     return this.withdrawalsPaused.has('*') || this.withdrawalsPaused.has(asset);
   }
 
-  /** Authorisation is the last core step before signing: refused while withdrawals are paused. */
-  private withdrawalAuthorize(id: string, events: CoreEvent[]): void {
+  /**
+   * Authorisation is the last core step before signing: only an auto-approved or fully
+   * reviewed withdrawal, refused while withdrawals are paused or the account is locked
+   * (a "this wasn't me" or a security change after the request still stops the payout).
+   */
+  private withdrawalAuthorize(id: string, ts: number, events: CoreEvent[]): void {
     const w = this.withdrawal(id);
-    if (w.state !== 'requested') throw new CoreError('HOLD_STATE', 'withdrawal is not awaiting authorisation', { state: w.state });
+    if (w.state === 'held') throw new CoreError('HOLD_STATE', 'withdrawal awaits four-eyes review', { state: w.state, approvals: w.approvals.length });
+    if (w.state !== 'requested' && w.state !== 'approved') throw new CoreError('HOLD_STATE', 'withdrawal is not awaiting authorisation', { state: w.state });
     if (this.isWithdrawalPaused(w.asset)) throw new CoreError('WITHDRAWALS_PAUSED', 'withdrawals are paused', { asset: w.asset });
+    this.controls.checkMayWithdraw(w.userId, ts);
     w.state = 'authorized';
     events.push({ type: 'withdrawal.authorized', withdrawalId: id });
   }
@@ -380,6 +538,7 @@ export class ExchangeCore implements MarketHost {
     this.ledger.postHold(`w:${id}`, w.amount, custody);
     if (w.fee > 0n) this.ledger.postHold(`w:${id}`, w.fee, this.ledger.systemAccount(a, 'fee_revenue'));
     this.withdrawals.delete(id);
+    this.controls.recordSettled(w.userId, w.asset, w.destination, w.amountFils);
     events.push({ type: 'withdrawal.settled', withdrawalId: id, userId: w.userId, asset: w.asset, amount: w.amount, fee: w.fee, txRef });
   }
 
@@ -387,6 +546,7 @@ export class ExchangeCore implements MarketHost {
     const w = this.withdrawal(id);
     const amount = this.ledger.voidHold(`w:${id}`);
     this.withdrawals.delete(id);
+    this.controls.recordCancelled(id, w.userId, w.asset);
     events.push({ type: 'withdrawal.cancelled', withdrawalId: id, userId: w.userId, asset: w.asset, amount, reason: String(reason).slice(0, REF_LENGTH_MAX) });
   }
 

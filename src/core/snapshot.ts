@@ -2,6 +2,8 @@ import { assert } from '../shared/assert.ts';
 import type { CoreConfig } from './config.ts';
 import { ExchangeCore } from './exchange.ts';
 import { Order, type Side, type TimeInForce } from './matching/book.ts';
+import { type ControlsSnapshot, WithdrawalControls } from './risk/controls.ts';
+import { policyFromJson } from './risk/policy.ts';
 import { stateHash } from './stateHash.ts';
 
 /**
@@ -21,9 +23,11 @@ export interface SnapshotV1 {
   readonly balances: string[];
   readonly markets: Array<{ symbol: string; status: 'open' | 'halted' | 'cancel-only'; orders: SnapshotOrder[] }>;
   readonly holds: Array<{ id: string; userId: number; asset: string; bucket: string; amount: string }>;
-  readonly withdrawals: Array<{ id: string; userId: number; asset: string; amount: string; fee: string; destination: string; state: string; requestedTs: number }>;
+  readonly withdrawals: Array<{ id: string; userId: number; asset: string; amount: string; fee: string; destination: string; state: string; requestedTs: number; amountFils: string; riskScore: number; approvals: string[] }>;
   readonly paused: Array<[string, string]>;
   readonly idempotent: Array<[string, number, number | null]>;
+  /** Withdrawal controls, policy included: the snapshot, not the config, says which policy was in force. */
+  readonly controls: ControlsSnapshot;
 }
 
 type SnapshotOrder = [id: number, userId: number, side: number, priceTicks: number, remLots: number, origLots: number, filledLots: number, cum: string, locked: string, tif: string, postOnly: number, createdTs: number, clientOrderId: string | null];
@@ -46,9 +50,22 @@ export function takeSnapshot(core: ExchangeCore): SnapshotV1 {
       orders: [...m.book.orders()].map((o): SnapshotOrder => [o.id, o.userId, o.side, o.priceTicks, o.remLots, o.origLots, o.filledLots, o.cumLotTicks.toString(), o.lockedAmount.toString(), o.tif, o.postOnly ? 1 : 0, o.createdTs, o.clientOrderId]),
     })),
     holds: [...core.ledger.holds.values()].map((h) => ({ id: h.id, userId: h.userId, asset: h.asset, bucket: h.bucket, amount: h.amount.toString() })),
-    withdrawals: [...core.withdrawals.values()].map((w) => ({ id: w.id, userId: w.userId, asset: w.asset, amount: w.amount.toString(), fee: w.fee.toString(), destination: w.destination, state: w.state, requestedTs: w.requestedTs })),
+    withdrawals: [...core.withdrawals.values()].map((w) => ({
+      id: w.id,
+      userId: w.userId,
+      asset: w.asset,
+      amount: w.amount.toString(),
+      fee: w.fee.toString(),
+      destination: w.destination,
+      state: w.state,
+      requestedTs: w.requestedTs,
+      amountFils: w.amountFils.toString(),
+      riskScore: w.riskScore,
+      approvals: [...w.approvals],
+    })),
     paused: [...core.withdrawalsPaused.entries()],
     idempotent: [...core.idempotent.entries()].map(([k, r]) => [k, r.seq, r.orderId ?? null]),
+    controls: core.controls.toSnapshot(),
   };
 }
 
@@ -76,10 +93,24 @@ export function restoreSnapshot(config: CoreConfig, snap: SnapshotV1): ExchangeC
   }
   for (const h of snap.holds) core.ledger.holds.set(h.id, { id: h.id, userId: h.userId, asset: h.asset, bucket: h.bucket as 'withdrawing', amount: BigInt(h.amount) });
   for (const w of snap.withdrawals) {
-    core.withdrawals.set(w.id, { id: w.id, userId: w.userId, asset: w.asset, amount: BigInt(w.amount), fee: BigInt(w.fee), destination: w.destination, state: w.state as 'requested', requestedTs: w.requestedTs });
+    assert(['requested', 'held', 'approved', 'authorized'].includes(w.state), 'bad withdrawal state in snapshot', { state: w.state });
+    core.withdrawals.set(w.id, {
+      id: w.id,
+      userId: w.userId,
+      asset: w.asset,
+      amount: BigInt(w.amount),
+      fee: BigInt(w.fee),
+      destination: w.destination,
+      state: w.state as 'requested',
+      requestedTs: w.requestedTs,
+      amountFils: BigInt(w.amountFils),
+      riskScore: w.riskScore,
+      approvals: [...w.approvals],
+    });
   }
   for (const [k, v] of snap.paused) core.withdrawalsPaused.set(k, v);
   for (const [k, seq, orderId] of snap.idempotent) core.idempotent.set(k, orderId === null ? { seq } : { seq, orderId });
+  core.controls = WithdrawalControls.fromSnapshot(snap.controls, policyFromJson);
   core.seq = snap.seq;
   core.lastTs = snap.lastTs;
   core.nextOrderId = snap.nextOrderId;

@@ -5,7 +5,8 @@ import type { ExchangeCore } from './exchange.ts';
  * SHA-256 over a canonical text encoding of everything that defines the core's state:
  * counters, every balance (by account id, which is creation order), every resting
  * order in book order (price-time priority is state), holds, pending withdrawals,
- * pauses, market statuses and idempotency keys. Two cores that applied the same
+ * pauses, market statuses, idempotency keys, and the withdrawal controls (policy,
+ * prices, address books, locks, tiers, rolling outflow windows, consumed confirmations). Two cores that applied the same
  * commands have the same hash on any machine; a restored snapshot must match too.
  */
 export function stateHash(core: ExchangeCore): string {
@@ -26,12 +27,13 @@ export function stateHash(core: ExchangeCore): string {
   }
   for (const id of [...core.withdrawals.keys()].sort()) {
     const w = core.withdrawals.get(id)!;
-    line(`w ${JSON.stringify(id)} ${w.userId} ${w.asset} ${w.amount} ${w.fee} ${JSON.stringify(w.destination)} ${w.state} ${w.requestedTs}`);
+    line(`w ${JSON.stringify(id)} ${w.userId} ${w.asset} ${w.amount} ${w.fee} ${JSON.stringify(w.destination)} ${w.state} ${w.requestedTs} ${w.amountFils} ${w.riskScore} ${JSON.stringify(w.approvals)}`);
   }
   for (const k of [...core.withdrawalsPaused.keys()].sort()) line(`p ${k} ${JSON.stringify(core.withdrawalsPaused.get(k))}`);
   for (const k of [...core.idempotent.keys()].sort()) {
     const r = core.idempotent.get(k)!;
     line(`i ${JSON.stringify(k)} ${r.seq} ${r.orderId ?? ''}`);
   }
+  for (const l of core.controls.hashLines()) line(l);
   return h.digest('hex');
 }
