@@ -9,7 +9,7 @@ import type { BankAdapter } from '../bankAdapter.ts';
 import { makeUaeIban } from '../iban.ts';
 import { customerCodeFromNumber, makeDepositReference } from '../reference.ts';
 import { SandboxBank } from '../sandboxBank.ts';
-import { memoryDirectory, type RailsConfig, type RailsContext, type RailsCustomer } from './context.ts';
+import { memoryDirectory, type RailsConfig, type RailsContext, type RailsCustomer, type RailsDirectory } from './context.ts';
 import { openBankRails } from './openRails.ts';
 import { type RailsStore, SqliteRailsStore } from './store.ts';
 
@@ -48,6 +48,8 @@ export interface Harness {
   readonly dir: string;
   readonly bank: SandboxBank;
   readonly now: { t: number };
+  /** Users whose verified IBANs the directory stops reporting. */
+  readonly revoked: Set<number>;
   engine: Engine;
   store: RailsStore;
   rails: RailsContext;
@@ -64,11 +66,15 @@ export async function harness(opts: { adapter?: (bank: SandboxBank) => BankAdapt
   const now = { t: T_START };
   const bank = new SandboxBank({ collectionIban: COLLECTION, collectionHolderName: 'RAMPART CLIENT MONEY', camtVersion: '001.08' });
   const config = { ...CONFIG, ...opts.config };
+  const revoked = new Set<number>();
+  const base = memoryDirectory(CUSTOMERS);
+  const hide = (c: RailsCustomer | undefined): RailsCustomer | undefined => (c !== undefined && revoked.has(c.userId) ? { ...c, verifiedIbans: [] } : c);
+  const directory: RailsDirectory = { byReference: (r) => hide(base.byReference(r)), byUserId: (u) => hide(base.byUserId(u)), byEmail: (e) => hide(base.byEmail?.(e)) };
   const iso = (): string => new Date(now.t).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const open = async (adapter: BankAdapter, wrap?: (e: Engine) => RailsContext['engine']) => {
     const engine = await Engine.open({ config: defaultCoreConfig, backend: new FileJournal(join(dir, 'journal')), clock: () => now.t });
     const store = new SqliteRailsStore(join(dir, 'rails.sqlite'));
-    const rails = await openBankRails({ engine: wrap === undefined ? engine : wrap(engine), adapter, directory: memoryDirectory(CUSTOMERS), store, config, now: iso });
+    const rails = await openBankRails({ engine: wrap === undefined ? engine : wrap(engine), adapter, directory, store, config, now: iso });
     return { engine, store, rails };
   };
   const first = await open(opts.adapter === undefined ? bank : opts.adapter(bank));
@@ -76,6 +82,7 @@ export async function harness(opts: { adapter?: (bank: SandboxBank) => BankAdapt
     dir,
     bank,
     now,
+    revoked,
     engine: first.engine,
     store: first.store,
     rails: first.rails,
