@@ -72,10 +72,7 @@ describe('EthClient against hostile nodes', () => {
     const f = await fakeNode(() => null);
     try {
       const c = new EthClient({ rpcUrl: f.url, chainId: 31337, timeoutMs: 250, retriesMax: 2, retryDelayMs: 10 });
-      const t0 = performance.now();
       assert.equal(await codeOf(c.blockNumber()), 'RPC_TIMEOUT');
-      // 3 timeouts of 250 ms + backoff; generous bound for a loaded 2-core machine.
-      assert.ok(performance.now() - t0 < 5_000);
       // The server may see the last aborted request a moment later: wait, then count.
       for (let i = 0; i < 40 && f.calls() < 3; i++) await new Promise((r) => setTimeout(r, 50));
       await new Promise((r) => setTimeout(r, 200));
