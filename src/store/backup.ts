@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, statSync } from 'node:fs';
+import { constants, copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { StoreError } from './errors.ts';
 import { openStore, SQLITE_FILE, type Store, type StoreOptions } from './open.ts';
@@ -123,12 +123,14 @@ export async function restoreBackup(backupPath: string, target: StoreOptions): P
   if (toSqlite && info.kind === 'sqlite-file') {
     if (target.dataDir === undefined) throw new StoreError('STORE_IO', 'dataDir is required');
     const file = join(target.dataDir, SQLITE_FILE);
-    if (existsSync(file)) throw new StoreError('STORE_NOT_EMPTY', 'target data directory already holds a database', { file });
-    const probe = await openStore({ ...target, migrate: true });
-    await probe.close();
-    // openStore just created an empty database; replace it with the backup (nothing else has it open).
-    for (const suffix of ['-wal', '-shm']) if (existsSync(file + suffix)) throw new StoreError('STORE_IO', 'unexpected WAL files next to a fresh database', { file });
-    copyFileSync(backupPath, file);
+    try {
+      mkdirSync(target.dataDir, { recursive: true, mode: 0o700 });
+      // COPYFILE_EXCL: never over an existing database.
+      copyFileSync(backupPath, file, constants.COPYFILE_EXCL);
+    } catch (e) {
+      if ((e as { code?: string }).code === 'EEXIST') throw new StoreError('STORE_NOT_EMPTY', 'target data directory already holds a database', { file });
+      throw new StoreError('STORE_IO', 'cannot copy the backup into place', { file, cause: String(e).slice(0, 200) });
+    }
     const store = await openStore(target);
     try {
       const { lastSeq } = await store.journal.open();

@@ -50,7 +50,7 @@ export function pgError(e: unknown, op: string): StoreError {
     return new StoreError('STORE_UNAVAILABLE', 'database server unavailable', details);
   }
   // node-postgres reports a dropped socket without a code.
-  if (code === '' && /Connection terminated|connection is closed|Client was closed|not queryable|timeout exceeded when trying to connect/i.test(message)) {
+  if (code === '' && /Connection terminated|connection is closed|Client was closed|not queryable|timeout exceeded when trying to connect|Query read timeout/i.test(message)) {
     return new StoreError('STORE_UNAVAILABLE', 'database connection lost', details);
   }
   if (code === '53100') return new StoreError('STORE_DISK_FULL', 'database disk full', details);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { JournalBackend, SnapshotBackend } from '../journal/backend.ts';
 import { StoreError } from './errors.ts';
 import { migrate, SCHEMA_VERSION, schemaVersion } from './migrations.ts';
-import { PgDb, PgJournal } from './postgres.ts';
+import { PgDb, PgJournal, type PgOptions } from './postgres.ts';
 import { Projector } from './projector.ts';
 import { type AuditRow, appendAudit, Queries } from './queries.ts';
 import type { SqlDb } from './sql.ts';
@@ -19,6 +19,8 @@ export interface StoreOptions {
   /** PostgreSQL schema (search_path) to live in; default the server's (public). */
   readonly schema?: string;
   readonly sqlite?: SqliteOptions;
+  /** PostgreSQL pool tuning (pool size, connect and query timeouts). */
+  readonly postgres?: Pick<PgOptions, 'poolMax' | 'connectTimeoutMs' | 'queryTimeoutMs'>;
   /** Apply pending migrations at open (default true). False: refuse an out-of-date schema instead. */
   readonly migrate?: boolean;
 }
@@ -38,7 +40,7 @@ export interface Store {
 
 async function openDb(options: StoreOptions): Promise<{ db: SqlDb; journal: JournalBackend & SnapshotBackend }> {
   if (options.databaseUrl !== undefined && options.databaseUrl !== '') {
-    const pg = await PgDb.open({ url: options.databaseUrl, ...(options.schema === undefined ? {} : { schema: options.schema }) });
+    const pg = await PgDb.open({ ...options.postgres, url: options.databaseUrl, ...(options.schema === undefined ? {} : { schema: options.schema }) });
     return { db: pg, journal: new PgJournal(pg) };
   }
   if (options.dataDir === undefined) throw new StoreError('STORE_IO', 'dataDir or databaseUrl is required');

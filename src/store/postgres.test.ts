@@ -63,12 +63,15 @@ test('postgres: unreachable server at start → STORE_UNAVAILABLE', async () => 
 });
 
 /** A TCP proxy in front of PostgreSQL that the test can cut, to kill the server "mid-run". */
-async function proxy(): Promise<{ port: number; cut: () => Promise<void> }> {
+async function proxy(): Promise<{ port: number; cut: () => Promise<void>; freeze: () => void }> {
   const sockets = new Set<net.Socket>();
+  let frozen = false;
   const server = net.createServer((client) => {
     const upstream = net.connect(5432, '127.0.0.1');
     sockets.add(client).add(upstream);
-    client.pipe(upstream).pipe(client);
+    // Forward byte by byte until frozen; frozen = a partition: packets vanish, nothing is closed.
+    client.on('data', (b) => frozen || upstream.write(b));
+    upstream.on('data', (b) => frozen || client.write(b));
     const drop = () => {
       client.destroy();
       upstream.destroy();
@@ -80,6 +83,9 @@ async function proxy(): Promise<{ port: number; cut: () => Promise<void> }> {
   const port = (server.address() as net.AddressInfo).port;
   return {
     port,
+    freeze: () => {
+      frozen = true;
+    },
     cut: () =>
       new Promise<void>((r) => {
         for (const s of sockets) s.destroy();
@@ -103,6 +109,23 @@ test('postgres: server lost mid-run → append rejects with STORE_UNAVAILABLE', 
     await assert.rejects(store.projector.apply(buildWorkload(20).inputs), (e) => code(e) === 'STORE_UNAVAILABLE');
     await assert.rejects(store.queries.openOrders(1), (e) => code(e) === 'STORE_UNAVAILABLE');
   } finally {
+    await store.close().catch(() => undefined);
+  }
+});
+
+test('postgres: a network partition mid-run (silent socket) → append fails after the query timeout', async (t) => {
+  if (!(await reachable())) return t.skip('no PostgreSQL');
+  const p = await proxy();
+  const store = await openStore({ databaseUrl: `postgres://postgres@127.0.0.1:${p.port}/test`, schema: schema(), postgres: { queryTimeoutMs: 1500 } });
+  try {
+    await store.journal.open();
+    await store.journal.append(frames(1, 10));
+    p.freeze();
+    const started = Date.now();
+    await assert.rejects(store.journal.append(frames(11, 10)), (e) => code(e) === 'STORE_UNAVAILABLE');
+    assert.ok(Date.now() - started < 10_000, 'bounded by the query timeout, not hung');
+  } finally {
+    await p.cut();
     await store.close().catch(() => undefined);
   }
 });

@@ -12,6 +12,8 @@ export interface PgOptions {
   readonly schema?: string;
   readonly poolMax?: number;
   readonly connectTimeoutMs?: number;
+  /** Longest a query may take before it fails with STORE_UNAVAILABLE (default 30 s): a half-open socket must not hang an append forever. */
+  readonly queryTimeoutMs?: number;
 }
 
 const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -54,6 +56,8 @@ export class PgDb implements SqlDb {
       connectionString: options.url,
       max: options.poolMax ?? 4,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+      query_timeout: options.queryTimeoutMs ?? 30_000,
+      keepAlive: true,
       idleTimeoutMillis: 30_000,
       types,
       ...(schema === null ? {} : { options: `-c search_path=${schema}` }),
