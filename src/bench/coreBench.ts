@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { join } from 'node:path';
 import type { Command } from '../core/commands.ts';
 import { defaultCoreConfig } from '../core/config.ts';
@@ -45,6 +46,28 @@ function fundCommands(users: number[]): Command[] {
   return out;
 }
 
+/** Counts garbage collections and their pause time while `run` executes: allocation pressure, load-independent. */
+export async function withGc<T>(run: () => Promise<T>): Promise<{ value: T; gc_count: number; gc_ms: number }> {
+  let count = 0;
+  let ms = 0;
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      count++;
+      ms += e.duration;
+    }
+  });
+  obs.observe({ entryTypes: ['gc'] });
+  const value = await run();
+  // GC entries are delivered asynchronously; give the observer a moment, then drain it.
+  await new Promise((r) => setTimeout(r, 100));
+  for (const e of obs.takeRecords()) {
+    count++;
+    ms += e.duration;
+  }
+  obs.disconnect();
+  return { value, gc_count: count, gc_ms: Math.round(ms) };
+}
+
 export async function runCoreBench(o: CoreBenchOptions) {
   const ops = o.workload ?? standardMix({ commands: o.commands, accounts: o.accounts, seed: o.seed, restingTarget: 1000, levelsTarget: 750, midPrice: MID });
   const users = accountsOf(ops, o.accounts);
@@ -63,22 +86,28 @@ export async function runCoreBench(o: CoreBenchOptions) {
 
   let elapsedMs: number;
   let hash: string;
-  let replay: { ops_per_sec: number; commands: number; state_hash_equal: boolean } | undefined;
+  let replay: { ops_per_sec: number; ops_per_cpu_sec: number; commands: number; state_hash_equal: boolean } | undefined;
   let groups = 0;
+  let cpu = { user: 0, system: 0 };
   let dir: string | undefined;
+  let gc = { gc_count: 0, gc_ms: 0 };
   if (!o.durable) {
     const core = new ExchangeCore(defaultCoreConfig);
     for (const c of fundCommands(users)) core.apply(c);
-    // Warm-up pass on a throwaway core so the JIT has compiled the hot paths.
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
-    for (let i = 0; i < ops.length; i++) {
-      const op = ops[i]!;
-      const s = performance.now();
-      const r = core.apply(toCommand(op, MARKET, 1, idMap));
-      latencyUs[i] = (performance.now() - s) * 1000;
-      record(op, r);
-    }
+    const measured = await withGc(async () => {
+      for (let i = 0; i < ops.length; i++) {
+        const op = ops[i]!;
+        const s = performance.now();
+        const r = core.apply(toCommand(op, MARKET, 1, idMap));
+        latencyUs[i] = (performance.now() - s) * 1000;
+        record(op, r);
+      }
+    });
     elapsedMs = performance.now() - t0;
+    cpu = process.cpuUsage(c0);
+    gc = { gc_count: measured.gc_count, gc_ms: measured.gc_ms };
     core.checkInvariants();
     hash = stateHash(core);
   } else {
@@ -86,6 +115,7 @@ export async function runCoreBench(o: CoreBenchOptions) {
     const engine = await Engine.open({ config: defaultCoreConfig, backend: new FileJournal(dir), clock: () => 1 });
     for (const c of fundCommands(users)) await engine.submit(c as unknown as Submission);
     const pending: Promise<void>[] = [];
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i]!;
@@ -105,6 +135,7 @@ export async function runCoreBench(o: CoreBenchOptions) {
     }
     await Promise.all(pending);
     elapsedMs = performance.now() - t0;
+    cpu = process.cpuUsage(c0);
     groups = engine.journal.groups;
     engine.core.checkInvariants();
     hash = stateHash(engine.core);
@@ -115,11 +146,18 @@ export async function runCoreBench(o: CoreBenchOptions) {
     await backend.open();
     const core = new ExchangeCore(defaultCoreConfig);
     const r0 = performance.now();
+    const rc0 = process.cpuUsage();
     const r = await readChain(backend, 1, GENESIS_HASH, (_seq, payload) => {
       core.apply(decodeCommand(payload));
     });
     const replayMs = performance.now() - r0;
-    replay = { ops_per_sec: Math.round(r.records / (replayMs / 1000)), commands: r.records, state_hash_equal: stateHash(core) === hash };
+    const rcpu = process.cpuUsage(rc0);
+    replay = {
+      ops_per_sec: Math.round(r.records / (replayMs / 1000)),
+      ops_per_cpu_sec: Math.round(r.records / ((rcpu.user + rcpu.system) / 1e6)),
+      commands: r.records,
+      state_hash_equal: stateHash(core) === hash,
+    };
     rmSync(dir, { recursive: true, force: true });
   }
   return {
@@ -133,9 +171,14 @@ export async function runCoreBench(o: CoreBenchOptions) {
     rejected,
     ops_per_sec: Math.round(ops.length / (elapsedMs / 1000)),
     elapsed_ms: Math.round(elapsedMs),
+    /** CPU time of the measured section: on a shared machine, ops per CPU-second is the fairer figure. */
+    cpu_ms: Math.round((cpu.user + cpu.system) / 1000),
+    ops_per_cpu_sec: Math.round(ops.length / ((cpu.user + cpu.system) / 1e6)),
+    load_avg_1m: Math.round(loadavg()[0]! * 100) / 100,
+    ...gc,
     ...summarize(latencyUs),
     ...(o.durable ? { fsync_groups: groups, commands_per_group: Math.round(ops.length / Math.max(1, groups)) } : {}),
-    ...(replay ? { replay_ops_per_sec: replay.ops_per_sec, replay_state_hash_equal: replay.state_hash_equal } : {}),
+    ...(replay ? { replay_ops_per_sec: replay.ops_per_sec, replay_ops_per_cpu_sec: replay.ops_per_cpu_sec, replay_state_hash_equal: replay.state_hash_equal } : {}),
     state_hash: hash,
     node: process.version,
   };
