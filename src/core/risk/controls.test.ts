@@ -399,3 +399,49 @@ test('property: replay and snapshot/restore reproduce the controls exactly; no r
     { numRuns: 100 },
   );
 });
+
+test('hostile control commands are typed errors and change nothing', () => {
+  const { core, run, T1 } = ready(1);
+  run(request(T1, 'held', 1, 'AED', 6_000_000n));
+  const bad: unknown[] = [
+    { type: 'addressBook.add', ts: T1, userId: '1', asset: 'BTC', destination: BTC_ADDR, label: '' },
+    { type: 'addressBook.add', ts: T1, userId: 1, asset: 'DOGE', destination: BTC_ADDR, label: '' },
+    { type: 'addressBook.add', ts: T1, userId: 1, asset: 'BTC', destination: BTC_ADDR, label: '' }, // already saved
+    { type: 'addressBook.add', ts: T1, userId: 1, asset: 'ETH', destination: { toString: () => ETH_ADDR }, label: '' },
+    { type: 'addressBook.remove', ts: T1, userId: 1, asset: 'BTC', destination: 'bc1qnotsaved00000000' },
+    { type: 'addressBook.remove', ts: T1, userId: 1, asset: 'BTC', destination: null },
+    { type: 'security.changed', ts: T1, userId: 99, kind: 'password_reset' },
+    { type: 'security.changed', ts: T1, userId: 1, kind: '__proto__' },
+    { type: 'user.tier', ts: T1, userId: 1, tier: -1 },
+    { type: 'user.tier', ts: T1, userId: 1, tier: '2' },
+    { type: 'account.lock', ts: T1, userId: 1, reason: '' },
+    { type: 'account.lock', ts: T1, userId: 1, reason: 'x'.repeat(129) },
+    { type: 'account.unlock', ts: T1, userId: 1, staffId: 'ops-1', reason: 'not locked' },
+    { type: 'prices.set', ts: T1, pricesFils: null },
+    { type: 'prices.set', ts: T1, pricesFils: [] },
+    { type: 'prices.set', ts: T1, pricesFils: {} },
+    { type: 'prices.set', ts: T1, pricesFils: { DOGE: 1n } },
+    { type: 'prices.set', ts: T1, pricesFils: { BTC: 1 } },
+    { type: 'prices.set', ts: T1, pricesFils: { BTC: 1n << 200n } },
+    { type: 'withdrawalPolicy.set', ts: T1, policy: null },
+    { type: 'withdrawalPolicy.set', ts: T1, policy: 'strict' },
+    { type: 'withdrawal.review', ts: T1, withdrawalId: 'held', staffId: 'ops 1', decision: 'approve' },
+    { type: 'withdrawal.review', ts: T1, withdrawalId: 'held', staffId: 'ops-1', decision: 'maybe' },
+    { type: 'withdrawal.review', ts: T1, withdrawalId: 'held', staffId: 'x'.repeat(129), decision: 'approve' },
+    { ...request(T1, 'w', 1, 'BTC', 1_000n), confirmationId: '' },
+    { ...request(T1, 'w', 1, 'BTC', 1_000n), confirmationId: 'x'.repeat(129) },
+    { ...request(T1, 'w', 1, 'BTC', 1_000n), confirmedTs: -1 },
+    { ...request(T1, 'w', 1, 'BTC', 1_000n), confirmedTs: '0' },
+    { ...request(T1, 'w', 1, 'BTC', 1_000n), externalRisk: { score: 5, reasons: 'new_ip' } },
+    { ...request(T1, 'w', 1, 'BTC', 1_000n), destination: 'bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4' },
+  ];
+  const before = state(core);
+  for (const c of bad) {
+    const r = core.apply(c as never);
+    assert.equal(r.ok, false, JSON.stringify(c, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)));
+    assert.match(r.error!.code, /^[A-Z_]+$/);
+    assertNothingChanged(core, r, before);
+    assert.equal(core.withdrawals.get('held')!.approvals.length, 0);
+    core.checkInvariants();
+  }
+});
