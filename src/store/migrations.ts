@@ -116,7 +116,6 @@ CREATE TABLE ledger_entries (
   PRIMARY KEY (seq, entry_idx)
 )${t.strict};
 CREATE INDEX ledger_user_ts ON ledger_entries (user_id, ts, seq, entry_idx);
-CREATE INDEX ledger_account ON ledger_entries (account_key, seq, entry_idx);
 
 CREATE TABLE balances (
   account_key ${T} PRIMARY KEY,

@@ -42,8 +42,3 @@ export function amount(v: unknown): bigint {
   if (typeof v === 'string' && /^-?\d+$/.test(v)) return BigInt(v);
   throw new TypeError(`not an amount column value: ${String(v).slice(0, 40)}`);
 }
-
-/** Canonical integer string for an amount column. */
-export function amountText(v: bigint): string {
-  return v.toString();
-}
