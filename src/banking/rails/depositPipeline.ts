@@ -1,6 +1,6 @@
 import type { InboundFile } from '../bankAdapter.ts';
 import type { CamtEntry, CamtStatement } from '../camt.ts';
-import { decideDeposit } from '../deposits.ts';
+import { type DepositDecision, decideDeposit } from '../deposits.ts';
 import { parseBankFile } from '../inbound.ts';
 import type { RailsContext } from './context.ts';
 import { BankRailsError } from './errors.ts';
@@ -76,16 +76,36 @@ export async function importBankFile(ctx: RailsContext, f: InboundFile): Promise
   }
   const doc = parsed.doc;
   const result: ImportedFile = { ...out, kind: doc.kind };
+  // Up to SUBMIT_WINDOW submissions in flight so the journal commits them in groups (one fsync per
+  // group, not per entry). The engine applies them in call order; each continuation records its
+  // outcome once durable. Payout returns read and write the payout record, so they run alone.
+  const inflight: Promise<void>[] = [];
+  const drain = async (): Promise<void> => {
+    await Promise.all(inflight);
+    inflight.length = 0;
+  };
   for (const [i, s] of doc.statements.entries()) {
-    for (const entry of s.entries) await applyEntry(ctx, s, entry, result);
+    for (const entry of s.entries) {
+      const d = decide(ctx, s, entry);
+      if (d.kind === 'suspense' && d.reason === 'PAYOUT_RETURN') {
+        await drain();
+        await applyEntry(ctx, d, entry, result);
+        continue;
+      }
+      inflight.push(applyEntry(ctx, d, entry, result));
+      if (inflight.length >= SUBMIT_WINDOW) await drain();
+    }
+    await drain();
     if (doc.kind === 'camt.053') keepStatement(ctx, f, doc.messageId, i, s);
   }
   return result;
 }
 
-async function applyEntry(ctx: RailsContext, s: CamtStatement, entry: CamtEntry, out: ImportedFile): Promise<void> {
-  out.entries++;
-  const d = decideDeposit({
+/** Submissions in flight at once while importing one file. */
+export const SUBMIT_WINDOW = 256;
+
+function decide(ctx: RailsContext, s: CamtStatement, entry: CamtEntry): DepositDecision {
+  return decideDeposit({
     entry,
     statementAccountIban: s.accountIban,
     collectionIban: ctx.config.collectionIban,
@@ -93,6 +113,10 @@ async function applyEntry(ctx: RailsContext, s: CamtStatement, entry: CamtEntry,
     limits: ctx.config.depositLimits,
     requireBankReference: ctx.config.requireBankReference === true,
   });
+}
+
+async function applyEntry(ctx: RailsContext, d: DepositDecision, entry: CamtEntry, out: ImportedFile): Promise<void> {
+  out.entries++;
   if (d.kind === 'skip') {
     out.skipped++;
     return;

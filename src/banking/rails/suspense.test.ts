@@ -115,3 +115,34 @@ test('a crash between the return posting and the pain.001 hand-over: resuming se
     await h.close();
   }
 });
+
+test('a return the bank rejects is reversed back into suspense once; the day still reconciles', async () => {
+  const h = await harness();
+  try {
+    const stranger = makeUaeIban('035', '888');
+    h.bank.openAccount(stranger, 'CLOSED ACCOUNT HOLDER', 100_000n);
+    h.bank.transfer({ fromIban: stranger, toIban: COLLECTION, amountFils: 80_000n, remittance: 'gift', at: h.iso() });
+    await importBankFiles(h.rails);
+    const [item] = listSuspense(h.rails);
+    h.bank.rejectPayment(`RPSR-${item!.id}`, 'AC04');
+    await returnToSender(h.rails, item!.id, 'staff-a');
+    assert.equal(suspenseFils(h), 0n);
+    const files = await h.bank.listInbound();
+    const rep = await importBankFiles(h.rails);
+    assert.equal(rep.files.find((f) => f.kind === 'pain.002')!.statuses!.rejected, 1);
+    assert.equal(suspenseFils(h), 80_000n, 'back in suspense');
+    assert.equal(ledgerOmnibusFils(h.engine), 80_000n);
+    const { importBankFile } = await import('./depositPipeline.ts');
+    const again = await importBankFile(h.rails, files.find((f) => f.name.startsWith('pain002'))!);
+    assert.equal(again.statuses!.repeats, 1);
+    assert.equal(suspenseFils(h), 80_000n, 'reversed once');
+    assert.equal(listSuspense(h.rails)[0]!.state, 'return_rejected');
+    await assert.rejects(returnToSender(h.rails, item!.id, 'staff-a'), (e) => code(e) === 'SUSPENSE_ALREADY_RESOLVED');
+    h.bank.endOfDay('2026-11-25', '2026-11-25T23:59:00Z');
+    await importBankFiles(h.rails);
+    const [recon] = runDailyReconciliation(h.rails);
+    assert.equal(recon!.ok, true, 'the return posting and its reversal net to nothing');
+  } finally {
+    await h.close();
+  }
+});
