@@ -1,3 +1,6 @@
+import type { AccountsErrorCode } from '../accounts/index.ts';
+import type { CoreErrorCode } from '../core/errors.ts';
+import type { IdentityErrorCode } from '../identity/index.ts';
 import { RampartError } from '../shared/errors.ts';
 
 /**
@@ -53,7 +56,7 @@ const AUTH = 'Invalid API-key, IP, or permissions for action.';
  * the insufficient-balance text is ccxt's InsufficientFunds; any 4xx body naming
  * LOT_SIZE or PRICE_FILTER is InvalidOrder.
  */
-export const ERROR_TABLE: Readonly<Record<string, Row>> = {
+const TABLE = {
   // API
   BAD_REQUEST: { http: 400, bn: -1100 },
   PARAM_MISSING: { http: 400, bn: -1102 },
@@ -107,6 +110,18 @@ export const ERROR_TABLE: Readonly<Record<string, Row>> = {
   BALANCE_CONSTRAINT: { http: 422, bn: -2010, bnMsg: INSUFFICIENT },
   WITHDRAWALS_PAUSED: { http: 409, bn: -1100 },
   ACCOUNT_LOCKED: { http: 403, bn: -2010, bnMsg: 'This account may not place or cancel orders.' },
+  API_KEY_NOT_PERMITTED: { http: 403, bn: -2015, bnHttp: 401, bnMsg: AUTH },
+  CONFIRMATION_EXPIRED: { http: 403, bn: -2015, bnHttp: 401 },
+  CONFIRMATION_REPLAYED: { http: 403, bn: -2015, bnHttp: 401 },
+  CONFIRMATION_REQUIRED: { http: 403, bn: -2015, bnHttp: 401 },
+  DESTINATION_COOLING_OFF: { http: 409, bn: -1100 },
+  DESTINATION_INVALID: { http: 400, bn: -1100 },
+  DESTINATION_NOT_SAVED: { http: 409, bn: -1100 },
+  PRICE_UNAVAILABLE: { http: 503, bn: -1000, bnHttp: 503 },
+  REVIEW_NOT_HELD: { http: 409, bn: -1100 },
+  REVIEW_SAME_STAFF: { http: 403, bn: -2015, bnHttp: 401 },
+  RISK_REJECTED: { http: 403, bn: -2010, bnMsg: 'Rejected by risk controls.' },
+  SECURITY_LOCKED: { http: 403, bn: -2010, bnMsg: 'This account may not place or cancel orders.' },
   // decimal / units (src/shared/decimal.ts, src/core/units.ts)
   DECIMAL_NOT_STRING: { http: 400, bn: -1100 },
   DECIMAL_LENGTH: { http: 400, bn: -1100 },
@@ -145,7 +160,45 @@ export const ERROR_TABLE: Readonly<Record<string, Row>> = {
   USER_OPEN_FAILED: { http: 503, bn: -1000, bnHttp: 503 },
   API_KEY_NOT_FOUND: { http: 404, bn: -1100 },
   API_KEYS_LIMIT: { http: 409, bn: -1100 },
-};
+  KYC_STATUS_INVALID: { http: 400, bn: -1100 },
+  // identity codes no route raises today: mapped so that one never turns into a 500.
+  TOTP_SECRET_INVALID: { http: 400, bn: -1100 },
+  TOTP_PARAMS_INVALID: { http: 400, bn: -1100 },
+  TOTP_LABEL_INVALID: { http: 400, bn: -1100 },
+  RECOVERY_CODES_INVALID: { http: 400, bn: -1100 },
+  PASSWORD_HASH_INVALID: { http: 500, bn: -1000, bnHttp: 500 },
+  PASSWORD_PARAMS_INVALID: { http: 500, bn: -1000, bnHttp: 500 },
+  EMIRATES_ID_FORMAT: { http: 400, bn: -1100 },
+  EMIRATES_ID_COUNTRY: { http: 400, bn: -1100 },
+  EMIRATES_ID_YEAR: { http: 400, bn: -1100 },
+  EMIRATES_ID_CHECKSUM: { http: 400, bn: -1100 },
+  RATE_LIMIT_PARAMS_INVALID: { http: 500, bn: -1000, bnHttp: 500 },
+  FOUR_EYES_INVALID: { http: 400, bn: -1100 },
+  FOUR_EYES_SELF_APPROVAL: { http: 403, bn: -2015, bnHttp: 401 },
+  FOUR_EYES_DUPLICATE_APPROVER: { http: 409, bn: -1100 },
+  FOUR_EYES_ROLE_NOT_ALLOWED: { http: 403, bn: -2015, bnHttp: 401 },
+  FOUR_EYES_NOT_PENDING: { http: 409, bn: -1100 },
+  FOUR_EYES_EXPIRED: { http: 409, bn: -1100 },
+  FOUR_EYES_NOT_EXECUTABLE: { http: 409, bn: -1100 },
+  AUDIT_INPUT_INVALID: { http: 400, bn: -1100 },
+  AUDIT_NOT_CANONICAL: { http: 400, bn: -1100 },
+  ROLE_INVALID: { http: 400, bn: -1100 },
+  STAFF_PERMISSION_DENIED: { http: 403, bn: -2015, bnHttp: 401 },
+  KYC_INVALID: { http: 400, bn: -1100 },
+  KYC_TRANSITION_INVALID: { http: 409, bn: -1100 },
+} satisfies Record<string, Row>;
+
+export const ERROR_TABLE: Readonly<Record<string, Row>> = TABLE;
+
+/**
+ * Compile-time exhaustiveness: every code any domain the API calls can raise has a row.
+ * Adding a code without a row fails the typecheck here instead of answering 500 at run time.
+ */
+type Covered = CoreErrorCode | IdentityErrorCode | AccountsErrorCode | ApiErrorCode | DecimalCode;
+type DecimalCode = 'DECIMAL_NOT_STRING' | 'DECIMAL_LENGTH' | 'DECIMAL_FORMAT' | 'DECIMAL_PRECISION' | 'MINOR_FORMAT' | 'PRICE_NOT_ON_TICK' | 'PRICE_OUT_OF_RANGE' | 'QUANTITY_NOT_ON_LOT' | 'QUANTITY_OUT_OF_RANGE';
+type Missing = Exclude<Covered, keyof typeof TABLE>;
+const exhaustive: [Missing] extends [never] ? true : Missing = true as never;
+void exhaustive;
 
 /** Codes whose message is safe to show as is (ours); anything else reports the code's generic text. */
 export interface DescribedError {
