@@ -1,0 +1,10 @@
+import { RampartError } from '../shared/errors.ts';
+
+/**
+ * The incident domain's one error class. Stable codes (callers branch on `code`):
+ * INTENT_INVALID, INTENT_DUPLICATE, INTENT_LIMIT, OUTFLOW_INVALID, INCIDENT_UNKNOWN,
+ * INCIDENT_TRANSITION, INCIDENT_ACTOR, FOUR_EYES_REQUIRED, FOUR_EYES_MISMATCH,
+ * LOG_CORRUPT, LOG_TIME, ALERT_FAILED, PRICE_MISSING, LEDGER_REJECTED, HAIRCUT_INVALID,
+ * PHASE_ORDER, PHASE_CHECKLIST, PHASE_APPROVAL, ROTATION_INVALID, REPORT_INPUT.
+ */
+export class IncidentError extends RampartError {}
