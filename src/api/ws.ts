@@ -31,6 +31,8 @@ interface Conn {
   readonly socket: WebSocket;
   readonly streams: Set<string>;
   userId: number | null;
+  /** Peer address at the upgrade, for API-key IP allowlists on LOGIN. */
+  readonly ip: string;
   /** Incoming-message token bucket (a SUBSCRIBE costs a snapshot: bound the amplification). */
   bucket: RateLimiter;
 }
@@ -111,7 +113,7 @@ export function wsPlugin(ctx: ApiContext) {
         socket.close(1013, 'too many connections');
         return;
       }
-      const c: Conn = { socket, streams: new Set(), userId: null, bucket: new RateLimiter({ capacity: Math.max(1, Math.ceil(limits.messagesPerMinute / 6)), refillPerMinute: limits.messagesPerMinute }, 1) };
+      const c: Conn = { socket, streams: new Set(), userId: null, ip: req.ip, bucket: new RateLimiter({ capacity: Math.max(1, Math.ceil(limits.messagesPerMinute / 6)), refillPerMinute: limits.messagesPerMinute }, 1) };
       // A session cookie on the upgrade authenticates the connection for private streams.
       if (typeof req.headers.cookie === 'string') {
         try {
@@ -151,7 +153,7 @@ export function wsPlugin(ctx: ApiContext) {
         }
         if (!/^[0-9]{1,16}$/.test(p.timestamp) || !/^[0-9a-fA-F]{64}$/.test(p.signature) || !/^[A-Za-z0-9]{1,64}$/.test(p.apiKey)) throw new WsError('LOGIN params malformed');
         const v = verifySignedRequest({
-          request: { apiKey: p.apiKey, queryString: `apiKey=${p.apiKey}&timestamp=${p.timestamp}&signature=${p.signature}`, body: '', clientIp: '' },
+          request: { apiKey: p.apiKey, queryString: `apiKey=${p.apiKey}&timestamp=${p.timestamp}&signature=${p.signature}`, body: '', clientIp: c.ip },
           lookupKey: (k) => ctx.accounts.lookupApiKey(k),
           serverKeys: ctx.config.serverKeys,
           requiredPermission: 'read',
