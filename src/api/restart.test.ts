@@ -20,7 +20,12 @@ test('restart: API keys from accounts.db and open orders re-indexed from the rep
     const engine = await Engine.open({ config: defaultCoreConfig, backend: new FileJournal(join(dir, 'journal')), clock });
     const accounts = new Accounts({ repo: openSqliteAccounts(dir), engine, clock, serverKey: SERVER_KEY, passwordParams: { memoryKiB: 64, iterations: 1, parallelism: 1 } });
     const { app } = await buildApp({ engine, accounts, config, clock });
-    return { engine, accounts, app, close: async () => (await app.close(), accounts.repo.close(), await engine.close()) };
+    const close = async () => {
+      await app.close();
+      accounts.repo.close();
+      await engine.close();
+    };
+    return { engine, accounts, app, close };
   };
   let ts = 0;
   const get = async (app: Awaited<ReturnType<typeof open>>['app'], key: { keyId: string; secret: string }, q: string) => {
