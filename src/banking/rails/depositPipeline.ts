@@ -6,7 +6,6 @@ import type { RailsContext } from './context.ts';
 import { BankRailsError } from './errors.ts';
 import { compactBankRef } from './ledgerView.ts';
 import { applyPaymentStatusReport, applyPayoutReturn, type StatusReportResult } from './payouts.ts';
-import { put } from './store.ts';
 import { parkInSuspense } from './suspense.ts';
 
 /**
@@ -159,13 +158,16 @@ export interface StoredStatement {
   readonly statementIndex: number;
   readonly statementId: string | undefined;
   readonly closingDate: string | undefined;
-  readonly xml: string;
   reconciled: boolean;
 }
 
 function keepStatement(ctx: RailsContext, f: InboundFile, messageId: string | undefined, index: number, s: CamtStatement): void {
   const key = `${s.closingBalanceDate ?? s.createdAt?.slice(0, 10) ?? '0000-00-00'}|${messageId ?? f.name}|${index}`;
   if (ctx.store.get<StoredStatement>('statement', key) !== undefined) return;
-  const rec: StoredStatement = { key, fileName: f.name, messageId, statementIndex: index, statementId: s.id, closingDate: s.closingBalanceDate, xml: f.content, reconciled: false };
-  put(ctx.store, 'statement', key, rec);
+  const rec: StoredStatement = { key, fileName: f.name, messageId, statementIndex: index, statementId: s.id, closingDate: s.closingBalanceDate, reconciled: false };
+  // The XML apart, so listing statements stays light.
+  ctx.store.putMany([
+    { kind: 'statementXml', id: key, value: f.content },
+    { kind: 'statement', id: key, value: rec },
+  ]);
 }

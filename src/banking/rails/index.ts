@@ -18,7 +18,7 @@ export {
   type RailsEngine,
   SUSPENSE,
 } from './context.ts';
-export { type OpenRailsOptions, openBankRails } from './openRails.ts';
+export { listenerFailures, type OpenRailsOptions, openBankRails } from './openRails.ts';
 export { MemoryRailsStore, type RailsStore, SqliteRailsStore } from './store.ts';
 export { BankLedgerView, compactBankRef, type OmnibusMovement } from './ledgerView.ts';
 export { type ImportedFile, type ImportReport, importBankFile, importBankFiles, type StoredStatement } from './depositPipeline.ts';
@@ -35,6 +35,8 @@ export {
 export {
   aedWithdrawalTerms,
   applyPaymentStatusReport,
+  listPaymentAnomalies,
+  type PaymentAnomaly,
   parseAedDestination,
   type PayoutBatch,
   type PayoutRecord,

@@ -4,6 +4,9 @@ import { BankLedgerView } from './ledgerView.ts';
 import { payoutListener } from './payouts.ts';
 import type { RailsStore } from './store.ts';
 
+/** Listener failures since start (store unavailable, view full): for the operator's health check. */
+export const listenerFailures = { count: 0 };
+
 export interface OpenRailsOptions {
   readonly engine: RailsEngine;
   readonly adapter: BankAdapter;
@@ -39,14 +42,27 @@ export async function openBankRails(options: OpenRailsOptions): Promise<RailsCon
     now: options.now ?? (() => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')),
   };
   // Attached before the replay, so nothing between the two is missed; the replay stops at `upTo`.
+  // Listeners run inside the engine's acknowledgement: they must never throw into a caller's
+  // submit (the command is durable regardless). A failure is counted; the payout scan and the
+  // next restart's replay catch up.
+  const payouts = payoutListener(ctx);
   engine.onResult((cmd, r) => {
-    if (r.seq > upTo) view.observe(engine.core, cmd, r);
+    try {
+      if (r.seq > upTo) view.observe(engine.core, cmd, r);
+    } catch {
+      listenerFailures.count++;
+    }
+    try {
+      payouts(cmd, r);
+    } catch {
+      listenerFailures.count++;
+    }
   });
-  engine.onResult(payoutListener(ctx));
   const journal = (engine as { journal?: { backend?: unknown } }).journal;
   if (options.replayJournal !== false && upTo > 0 && journal?.backend !== undefined) {
     const replayed = await BankLedgerView.replay(engine.core.config, journal.backend as Parameters<typeof BankLedgerView.replay>[1], upTo);
-    for (const m of replayed.movements()) view.adopt(m);
+    // Movements an earlier daily run matched are done: not kept (bounded memory over years).
+    for (const m of replayed.movements()) if (options.store.get('reconRef', m.reference) === undefined) view.adopt(m);
   }
   return ctx;
 }

@@ -252,13 +252,17 @@ export async function applyPaymentStatusReport(ctx: RailsContext, report: Pain00
   for (const l of lines) {
     if (l.endToEndId.startsWith(SUSPENSE_RETURN_PREFIX)) {
       const s = await applySuspenseReturnStatus(ctx, l.endToEndId, l.outcome, l.reason);
-      if (s === 'unknown') out.anomalies.push(l.endToEndId);
+      if (s === 'unknown') {
+        anomaly(ctx, report, l.endToEndId, `status ${l.outcome} for an unknown or unsent suspense return`);
+        out.anomalies.push(l.endToEndId);
+      }
       else if (s === 'repeat') out.repeats++;
       else out[s]++;
       continue;
     }
     const p = ctx.store.get<PayoutRecord>('payout', l.endToEndId);
     if (p === undefined) {
+      anomaly(ctx, report, l.endToEndId, `status ${l.outcome} for an unknown payment`);
       out.anomalies.push(l.endToEndId);
       continue;
     }
@@ -274,6 +278,7 @@ export async function applyPaymentStatusReport(ctx: RailsContext, report: Pain00
     if (p.state !== 'batched') {
       // e.g. ACSC after RJCT: the bank contradicts itself. Nothing is moved; an operator decides.
       out.anomalies.push(l.endToEndId);
+      anomaly(ctx, report, l.endToEndId, `status ${l.outcome} while the payout is ${p.state}`);
       if (p.state !== 'conflict') {
         p.note = `status ${l.outcome} while ${p.state}`;
         p.state = 'conflict';
@@ -284,6 +289,10 @@ export async function applyPaymentStatusReport(ctx: RailsContext, report: Pain00
     if (l.outcome === 'settled') {
       const r = await ctx.engine.submit({ type: 'withdrawal.settle', withdrawalId: p.withdrawalId, txRef: p.endToEndId });
       if (!r.ok) {
+        // The bank paid but the core refused (e.g. custody short): kept visible, never retried blindly.
+        p.state = 'conflict';
+        p.note = `settle refused: ${r.error?.code ?? '?'}`;
+        put(ctx.store, 'payout', p.endToEndId, p);
         out.anomalies.push(l.endToEndId);
         continue;
       }
@@ -293,6 +302,9 @@ export async function applyPaymentStatusReport(ctx: RailsContext, report: Pain00
       const r = await ctx.engine.submit({ type: 'withdrawal.cancel', withdrawalId: p.withdrawalId, reason: `bank rejected ${l.reason ?? ''}`.trim() });
       // UNKNOWN_HOLD: cancelled before a crash, the store update was lost; the core already released the funds once.
       if (!r.ok && r.error?.code !== 'UNKNOWN_HOLD') {
+        p.state = 'conflict';
+        p.note = `cancel refused: ${r.error?.code ?? '?'}`;
+        put(ctx.store, 'payout', p.endToEndId, p);
         out.anomalies.push(l.endToEndId);
         continue;
       }
@@ -303,6 +315,23 @@ export async function applyPaymentStatusReport(ctx: RailsContext, report: Pain00
     put(ctx.store, 'payout', p.endToEndId, p);
   }
   return out;
+}
+
+export interface PaymentAnomaly {
+  readonly reportMessageId: string;
+  readonly endToEndId: string;
+  readonly detail: string;
+}
+
+/** Kept in the store (kind 'anomaly') so an operator sees it after the pain.002 was acknowledged. */
+function anomaly(ctx: RailsContext, report: Pain002Report, endToEndId: string, detail: string): void {
+  const a: PaymentAnomaly = { reportMessageId: report.messageId, endToEndId, detail };
+  put(ctx.store, 'anomaly', `${report.messageId.slice(0, 100)}|${endToEndId.slice(0, 100)}`, a);
+}
+
+/** Payment statuses Rampart could not apply (unknown EndToEndId, contradicting a final status). */
+export function listPaymentAnomalies(ctx: Pick<RailsContext, 'store'>): PaymentAnomaly[] {
+  return ctx.store.list<PaymentAnomaly>('anomaly');
 }
 
 /**

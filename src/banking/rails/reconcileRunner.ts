@@ -40,7 +40,8 @@ const sign = (amount: bigint | null, direction: string | undefined): bigint => (
 /** Reconciles one parsed camt.053 statement against the ledger. Pure over the context's current state. */
 export function reconcileStatement(ctx: RailsContext, statement: CamtStatement, options: { cutoffTs?: number; statementKey?: string } = {}): BankReconciliation {
   const iban = ctx.config.collectionIban;
-  const done = new Set(ctx.store.list<{ reference: string }>('reconRef').map((r) => r.reference));
+  // Matched by an earlier statement (stored under the engine's compact form of the reference).
+  const done = (compact: string): boolean => ctx.store.get('reconRef', compact) !== undefined;
   // The engine's refs are compacted (ledgerView.ts compactBankRef); map them back through this statement.
   const full = new Map<string, string>();
   for (const e of statement.entries) {
@@ -55,8 +56,8 @@ export function reconcileStatement(ctx: RailsContext, statement: CamtStatement, 
       afterCutoffFils += signed;
       continue;
     }
+    if (done(m.reference)) continue;
     const ref = full.get(m.reference) ?? m.reference;
-    if (done.has(ref)) continue;
     net.set(ref, (net.get(ref) ?? 0n) + signed);
   }
   const ledgerTransfers: LedgerBankTransfer[] = [];
@@ -81,8 +82,10 @@ export function reconcileStatement(ctx: RailsContext, statement: CamtStatement, 
   };
 }
 
-function parseStored(s: StoredStatement, iban: string): CamtStatement {
-  const parsed = parseBankFile(s.xml, { accountIban: iban });
+function parseStored(ctx: RailsContext, s: StoredStatement): CamtStatement {
+  const xml = ctx.store.get<string>('statementXml', s.key);
+  if (xml === undefined) throw new BankRailsError('RECON_STATEMENT_UNREADABLE', 'stored statement text is missing', { key: s.key });
+  const parsed = parseBankFile(xml, { accountIban: ctx.config.collectionIban });
   const st = parsed.type === 'camt' ? parsed.doc.statements[s.statementIndex] : undefined;
   if (st === undefined) throw new BankRailsError('RECON_STATEMENT_UNREADABLE', 'stored statement no longer parses', { key: s.key });
   return st;
@@ -93,7 +96,7 @@ export function reconcileBank(ctx: RailsContext, options: { statementKey?: strin
   const all = ctx.store.list<StoredStatement>('statement');
   const s = options.statementKey === undefined ? all[all.length - 1] : ctx.store.get<StoredStatement>('statement', options.statementKey);
   if (s === undefined) throw new BankRailsError('RECON_NO_STATEMENT', 'no camt.053 statement has been imported', { statementKey: options.statementKey });
-  return reconcileStatement(ctx, parseStored(s, ctx.config.collectionIban), { statementKey: s.key, ...(options.cutoffTs === undefined ? {} : { cutoffTs: options.cutoffTs }) });
+  return reconcileStatement(ctx, parseStored(ctx, s), { statementKey: s.key, ...(options.cutoffTs === undefined ? {} : { cutoffTs: options.cutoffTs }) });
 }
 
 /**
@@ -105,7 +108,7 @@ export function runDailyReconciliation(ctx: RailsContext): BankReconciliation[] 
   const reports: BankReconciliation[] = [];
   for (const s of ctx.store.list<StoredStatement>('statement')) {
     if (s.reconciled) continue;
-    const statement = parseStored(s, ctx.config.collectionIban);
+    const statement = parseStored(ctx, s);
     const report = reconcileStatement(ctx, statement, { statementKey: s.key });
     const unmatched = new Set(report.unmatchedStatementEntries.map((e) => e.reference));
     const mismatched = new Set(report.amountMismatches.map((m) => m.reference));
@@ -115,11 +118,11 @@ export function runDailyReconciliation(ctx: RailsContext): BankReconciliation[] 
       if (e.status === 'BOOK' && !unmatched.has(ref) && !mismatched.has(ref)) matched.add(ref);
     }
     ctx.store.putMany([
-      ...[...matched].map((reference) => ({ kind: 'reconRef' as const, id: reference, value: { reference, statementKey: s.key } })),
+      ...[...matched].map((reference) => ({ kind: 'reconRef' as const, id: compactBankRef(reference), value: { reference, statementKey: s.key } })),
       { kind: 'recon', id: s.key, value: reconciliationToJson(report) },
       { kind: 'statement', id: s.key, value: { ...s, reconciled: true } },
     ]);
-    ctx.view.forget(new Set([...matched].map(compactBankRef).concat([...matched])));
+    ctx.view.forget(new Set([...matched].map(compactBankRef)));
     reports.push(report);
   }
   return reports;

@@ -12,7 +12,7 @@ import { BankRailsError } from './errors.ts';
  * Balances never live here: the engine's ledger is the only place money moves. This store only
  * remembers what the rails decided and sent, so a restart resumes instead of repeating.
  */
-export type RecordKind = 'suspense' | 'payout' | 'batch' | 'statement' | 'recon' | 'reconRef';
+export type RecordKind = 'suspense' | 'payout' | 'batch' | 'statement' | 'statementXml' | 'recon' | 'reconRef' | 'anomaly';
 
 export interface RailsStore {
   get<T>(kind: RecordKind, id: string): T | undefined;
