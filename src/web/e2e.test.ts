@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { buildLiabilitiesTree } from '../reserves/index.ts';
 import { DEMO_PASSWORD, startWebDemo, type WebDemo } from './testing.ts';
 
 /**
@@ -139,6 +140,7 @@ describe('web app in Chromium', { skip, timeout: 240_000 }, () => {
 
   test('375 px wide: no horizontal scrolling', async () => {
     await page.setViewportSize({ width: 375, height: 812 });
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await page.waitForTimeout(500);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.ok(overflow <= 0, `page is ${overflow}px wider than the viewport`);
@@ -162,7 +164,7 @@ describe('web app in Chromium', { skip, timeout: 240_000 }, () => {
     await page.waitForSelector('[data-testid=open-orders] tbody tr', { timeout: 10_000 });
     assert.match((await page.textContent('[data-testid=open-orders]')) ?? '', /300,000/);
     await page.waitForTimeout(800);
-    await shot('trade-logged-in');
+    await shot('trade-logged-in', true);
     await page.click('[data-testid=open-orders] button.danger');
     await page.waitForSelector('[data-testid=open-orders]', { state: 'detached', timeout: 10_000 });
     await page.click('#tab-balances');
@@ -184,12 +186,62 @@ describe('web app in Chromium', { skip, timeout: 240_000 }, () => {
     await page.goto(`${demo.url}/staff/incident`);
     await page.waitForSelector('.staff-main h1');
     await shot('staff');
-    await page.goto(`${demo.url}/fund`);
-    await page.waitForSelector('#aed');
-    await shot('fund');
     const csp = problems.filter((p) => /Content Security Policy/i.test(p));
     assert.deepEqual(csp, [], 'no CSP violations');
     const errors = problems.filter((p) => !/404|Failed to load resource/i.test(p));
     assert.deepEqual(errors, [], 'no page errors');
+  });
+
+  // Routes src/api does not have yet, stubbed in the browser with the shapes app/api.ts
+  // expects, so the screens and the in-browser verifier are exercised end to end now.
+  test('proof of reserves: "verify my balance" runs src/reserves/verify.ts in the browser on a real proof', async () => {
+    const tree = buildLiabilitiesTree({
+      accounts: [
+        { customerId: 'user-1', balances: { AED: 10_000_000n, BTC: 10_000_000n } },
+        { customerId: 'user-2', balances: { AED: 5_000n, BTC: 1n } },
+        { customerId: 'user-3', balances: { AED: 70_000n, BTC: 0n } },
+      ],
+      assets: ['AED', 'BTC'],
+      snapshotSalt: new Uint8Array(32).fill(7),
+      snapshotTime: '2026-11-25T10:00:00Z',
+      journalSeq: 1234n,
+    });
+    const proof = JSON.parse(JSON.stringify(tree.proofFor('user-1'), (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
+    let served: unknown = proof;
+    await page.route('**/api/v1/reserves', (r) =>
+      r.fulfill({
+        json: {
+          time: Date.now(),
+          rootHash: tree.published.rootHash,
+          assets: [
+            { asset: 'AED', reserves: '101000.00', liabilities: '100750.70', ratio: '1.0025' },
+            { asset: 'BTC', reserves: '0.10000002', liabilities: '0.10000001', ratio: '1.0000' },
+          ],
+        },
+      }),
+    );
+    await page.route('**/api/v1/reserves/proof', (r) => r.fulfill({ json: { proof: served, expected: { customerId: 'user-1', balances: { AED: '10000000', BTC: '10000000' } } } }));
+    await page.goto(`${demo.url}/reserves`);
+    await page.click('#verify button:has-text("Verify my balance")');
+    await page.waitForSelector('[data-testid=verify-result] .ok', { timeout: 10_000 });
+    await shot('reserves');
+    // A proof whose balance was edited does not reach the published root.
+    served = { ...proof, balances: ['10000001', '10000000'] };
+    await page.click('#verify button:has-text("Verify my balance")');
+    await page.waitForSelector('[data-testid=verify-result] .error', { timeout: 10_000 });
+    assert.match((await page.textContent('[data-testid=verify-result]')) ?? '', /PROOF_/);
+    await page.unroute('**/api/v1/reserves');
+    await page.unroute('**/api/v1/reserves/proof');
+  });
+
+  test('fund: AED IBAN + personal reference, BTC address with a QR code (stubbed routes)', async () => {
+    await page.route('**/api/v1/deposits/AED/instructions', (r) => r.fulfill({ json: { iban: 'AE070331234567890123456', beneficiary: 'Rampart Client Money Account', bank: 'Sandbox Bank', reference: 'RMP-7K3Q-9XWD' } }));
+    await page.route('**/api/v1/deposits/BTC/address', (r) => r.fulfill({ json: { asset: 'BTC', network: 'Bitcoin (bech32)', address: 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq', confirmationsRequired: 3 } }));
+    await page.route('**/api/v1/deposits', (r) => r.fulfill({ json: { deposits: [{ id: 'd1', asset: 'BTC', amount: '0.015', confirmations: 1, confirmationsRequired: 3, status: 'confirming', time: Date.now() }] } }));
+    await page.goto(`${demo.url}/fund`);
+    await page.waitForSelector('#aed dd:has-text("RMP-7K3Q-9XWD")');
+    await page.waitForSelector('#crypto img.qr');
+    await shot('fund');
+    await page.unrouteAll();
   });
 });

@@ -3,6 +3,7 @@ import type { LANGS } from '../../lib/i18n.ts';
 import { api, type Market, probeSession } from '../api.ts';
 import { Login, Signup } from './Auth.tsx';
 import { type AppContextValue, AppContext, tFor, useLangState, usePathState } from './context.tsx';
+import { ErrorBoundary } from './ErrorBoundary.tsx';
 import { Fund } from './Fund.tsx';
 import { Link } from './Link.tsx';
 import { Reserves } from './Reserves.tsx';
@@ -101,7 +102,7 @@ export function App() {
       </header>
       <StatusBanner status={status} />
       <main id="main" tabIndex={-1}>
-        {page}
+        <ErrorBoundary label={t('appName')}>{page}</ErrorBoundary>
       </main>
     </AppContext.Provider>
   );

@@ -30,6 +30,7 @@ export function Chart({ market, tickSize, trades }: { market: string; tickSize: 
   const volume = useRef<ISeriesApi<'Histogram'> | null>(null);
   const last = useRef<Bar | null>(null);
   const lastTradeId = useRef(0);
+  const ready = useRef(false);
   const [interval, setIntervalName] = useState<Interval>('1m');
   const [count, setCount] = useState(0);
 
@@ -62,8 +63,12 @@ export function Chart({ market, tickSize, trades }: { market: string; tickSize: 
 
   useEffect(() => {
     let live = true;
+    // Until this market's candles arrive, trades are not folded in (the series still holds the old market's bars).
+    ready.current = false;
     last.current = null;
     lastTradeId.current = 0;
+    candles.current?.setData([]);
+    volume.current?.setData([]);
     api.candles(market, interval).then(
       (list) => {
         if (!live || candles.current === null || volume.current === null) return;
@@ -71,12 +76,14 @@ export function Chart({ market, tickSize, trades }: { market: string; tickSize: 
         candles.current.setData(bars);
         volume.current.setData(bars.map((b) => ({ time: b.time, value: b.volume, color: b.close >= b.open ? '#1f5f59' : '#7a2f2e' })));
         last.current = bars.at(-1) ?? null;
+        ready.current = true;
         setCount(bars.length);
         chart.current?.timeScale().scrollToRealTime();
       },
       () => {
         candles.current?.setData([]);
         volume.current?.setData([]);
+        ready.current = true;
         setCount(0);
       },
     );
@@ -87,7 +94,7 @@ export function Chart({ market, tickSize, trades }: { market: string; tickSize: 
 
   // Fold new trades into the current candle.
   useEffect(() => {
-    if (candles.current === null || volume.current === null) return;
+    if (candles.current === null || volume.current === null || !ready.current) return;
     const fresh = trades.filter((x) => x.id > lastTradeId.current).reverse();
     if (fresh.length === 0) return;
     lastTradeId.current = Math.max(lastTradeId.current, ...fresh.map((x) => x.id));
@@ -99,9 +106,13 @@ export function Chart({ market, tickSize, trades }: { market: string; tickSize: 
       const b = last.current;
       if (b !== null && time < b.time) continue;
       const bar: Bar = b !== null && b.time === time ? { ...b, high: Math.max(b.high, p), low: Math.min(b.low, p), close: p, volume: b.volume + q } : { time, open: p, high: p, low: p, close: p, volume: q };
-      last.current = bar;
-      candles.current.update(bar);
-      volume.current.update({ time: bar.time, value: bar.volume, color: bar.close >= bar.open ? '#1f5f59' : '#7a2f2e' });
+      try {
+        candles.current.update(bar);
+        volume.current.update({ time: bar.time, value: bar.volume, color: bar.close >= bar.open ? '#1f5f59' : '#7a2f2e' });
+        last.current = bar;
+      } catch {
+        // An out-of-order bar (a trade older than the last candle) is skipped, never fatal.
+      }
     }
   }, [trades, interval]);
 

@@ -3,6 +3,7 @@ import { compareDecimalText, formatFixed, fractionDigits, fromMinor, toMinor } f
 import { LiveFeed, type Market, type MarketView } from '../api.ts';
 import { Account } from './Account.tsx';
 import { Chart } from './Chart.tsx';
+import { ErrorBoundary } from './ErrorBoundary.tsx';
 import { Num } from './common.tsx';
 import { useApp } from './context.tsx';
 import { OrderBook } from './OrderBook.tsx';
@@ -50,19 +51,19 @@ export function TradingScreen({ markets }: { markets: Market[] }) {
       <TickerBar view={view} market={market} markets={markets} onChoose={choose} />
       <div className="trade-grid">
         <div className="area-book">
-          <OrderBook view={view} market={market} onPrice={onPrice} />
+          <ErrorBoundary label={t('orderBook')}><OrderBook view={view} market={market} onPrice={onPrice} /></ErrorBoundary>
         </div>
         <div className="area-chart">
-          <Chart market={market.market} tickSize={market.tickSize} trades={view.trades} />
+          <ErrorBoundary label={t('chart')}><Chart market={market.market} tickSize={market.tickSize} trades={view.trades} /></ErrorBoundary>
         </div>
         <div className="area-form">
-          <OrderForm market={market} price={picked} onPlaced={() => setRefresh((x) => x + 1)} />
+          <ErrorBoundary label={t('placeOrder')}><OrderForm market={market} price={picked} onPlaced={() => setRefresh((x) => x + 1)} /></ErrorBoundary>
         </div>
         <div className="area-trades">
-          <Trades view={view} market={market} />
+          <ErrorBoundary label={t('recentTrades')}><Trades view={view} market={market} /></ErrorBoundary>
         </div>
         <div className="area-account">
-          <Account markets={markets} version={view.accountVersion} refresh={refresh} />
+          <ErrorBoundary label={t('myAccount')}><Account markets={markets} version={view.accountVersion} refresh={refresh} /></ErrorBoundary>
         </div>
       </div>
       <p className="sr-only" aria-live="polite">
