@@ -14,6 +14,8 @@ export interface StoreBenchOptions {
   readonly store: 'sqlite' | 'postgres';
   /** PostgreSQL URL (default postgres://postgres@127.0.0.1:5432/test); a private schema is created and dropped. */
   readonly databaseUrl?: string;
+  /** PostgreSQL schema to create and drop (default rampart_bench_<random>). */
+  readonly schema?: string;
   /** SQLite directory (default: a temporary one, removed afterwards). */
   readonly dataDir?: string;
   /** Journal frames to append (default 100,000). */
@@ -84,7 +86,7 @@ export async function runStoreBench(o: StoreBenchOptions): Promise<StoreBenchRes
   const projectionBatch = o.projectionBatch ?? 500;
   let tmp: string | null = null;
   let store: Store;
-  const schema = `rampart_bench_${randomBytes(5).toString('hex')}`;
+  const schema = o.schema ?? `rampart_bench_${randomBytes(5).toString('hex')}`;
   if (o.store === 'postgres') {
     store = await openStore({ databaseUrl: o.databaseUrl ?? 'postgres://postgres@127.0.0.1:5432/test', schema });
   } else {

@@ -153,6 +153,20 @@ test('postgres: journal lease — one holder; a standby takes over when the hold
   }
 });
 
+test('postgres: runStoreBench returns its figures and drops its schema (small run)', async (t) => {
+  if (!(await reachable())) return t.skip('no PostgreSQL');
+  const { runStoreBench } = await import('./bench.ts');
+  const benchSchema = tmpName('rampart_bench_');
+  const r = await runStoreBench({ store: 'postgres', databaseUrl: URL, schema: benchSchema, frames: 2000, batchSize: 500, projectionCommands: 300, projectionBatch: 100 });
+  assert.equal(r.journal.frames, 2000);
+  assert.ok(r.projection.rows > 300);
+  assert.match(r.durability, /synchronous_commit=/);
+  const admin = await PgDb.open({ url: URL });
+  const left = await admin.all<{ n: unknown }>('SELECT count(*) AS n FROM pg_namespace WHERE nspname = ?', [benchSchema]);
+  await admin.close();
+  assert.equal(Number(left[0]?.n), 0);
+});
+
 before(async () => {
   await reachable();
 });

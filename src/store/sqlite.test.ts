@@ -136,3 +136,12 @@ test('sqlite: migrations apply in order; migrate: false refuses a stale schema; 
   assert.equal(store.schemaVersion, 2);
   await store.close();
 });
+
+test('sqlite: runStoreBench returns its figures (small run)', async () => {
+  const { runStoreBench } = await import('./bench.ts');
+  const r = await runStoreBench({ store: 'sqlite', frames: 2000, batchSize: 500, projectionCommands: 300, projectionBatch: 100 });
+  assert.equal(r.journal.frames, 2000);
+  assert.ok(r.journal.rowsPerSec > 0 && r.journal.commitMsP99 >= r.journal.commitMsP50);
+  assert.ok(r.projection.rows > 300 && r.projection.rowsPerSec > 0);
+  assert.match(r.durability, /synchronous=FULL/);
+});
