@@ -17,7 +17,7 @@ export interface ApiConfig {
   readonly trustProxy?: boolean;
   /** Mark cookies Secure (always in production; tests over plain HTTP may turn it off). */
   readonly secureCookies?: boolean;
-  readonly ws?: { readonly sendQueueBytesMax?: number; readonly connectionsMax?: number; readonly subscriptionsMax?: number; readonly messageBytesMax?: number; readonly messagesPerMinute?: number };
+  readonly ws?: { readonly sendQueueBytesMax?: number; readonly connectionsMax?: number; readonly subscriptionsMax?: number; readonly messageBytesMax?: number; readonly messagesPerMinute?: number; readonly heartbeatMs?: number };
   /** Serve /docs (Swagger UI). */
   readonly docs?: boolean;
 }

@@ -22,7 +22,7 @@ import { RateLimiter, verifySignedRequest } from '../identity/index.ts';
  * the upgrade request. Each connection's send buffer is bounded: a consumer that falls
  * behind is disconnected (close code 1008), never buffered without limit.
  */
-export const WS_DEFAULTS = { sendQueueBytesMax: 1 << 20, connectionsMax: 1000, subscriptionsMax: 20, messageBytesMax: 4096, messagesPerMinute: 300 } as const;
+export const WS_DEFAULTS = { sendQueueBytesMax: 1 << 20, connectionsMax: 1000, subscriptionsMax: 20, messageBytesMax: 4096, messagesPerMinute: 300, heartbeatMs: 30_000 } as const;
 const PRIVATE = new Set(['orders', 'fills', 'balances']);
 /** Close code for a slow consumer: RFC 6455 §7.4.1 1008 policy violation. */
 export const CLOSE_SLOW_CONSUMER = 1008;
@@ -33,6 +33,8 @@ interface Conn {
   userId: number | null;
   /** Peer address at the upgrade, for API-key IP allowlists on LOGIN. */
   readonly ip: string;
+  /** Answered the last ping (RFC 6455 §5.5.2); a peer that does not is gone and is terminated. */
+  alive: boolean;
   /** Incoming-message token bucket (a SUBSCRIBE costs a snapshot: bound the amplification). */
   bucket: RateLimiter;
 }
@@ -102,7 +104,21 @@ export function wsPlugin(ctx: ApiContext) {
 
   const plugin = async (app: FastifyInstance): Promise<void> => {
     const unsubscribe = ctx.feed.subscribe(onFeed);
+    // Dead TCP peers (no FIN) would otherwise hold a connection slot forever.
+    const heartbeat = setInterval(() => {
+      for (const c of conns) {
+        if (!c.alive) {
+          conns.delete(c);
+          c.socket.terminate();
+          continue;
+        }
+        c.alive = false;
+        c.socket.ping();
+      }
+    }, limits.heartbeatMs);
+    heartbeat.unref();
     app.addHook('onClose', async () => {
+      clearInterval(heartbeat);
       unsubscribe();
       for (const c of conns) c.socket.terminate();
       conns.clear();
@@ -113,7 +129,7 @@ export function wsPlugin(ctx: ApiContext) {
         socket.close(1013, 'too many connections');
         return;
       }
-      const c: Conn = { socket, streams: new Set(), userId: null, ip: req.ip, bucket: new RateLimiter({ capacity: Math.max(1, Math.ceil(limits.messagesPerMinute / 6)), refillPerMinute: limits.messagesPerMinute }, 1) };
+      const c: Conn = { socket, streams: new Set(), userId: null, ip: req.ip, alive: true, bucket: new RateLimiter({ capacity: Math.max(1, Math.ceil(limits.messagesPerMinute / 6)), refillPerMinute: limits.messagesPerMinute }, 1) };
       // A session cookie on the upgrade authenticates the connection for private streams.
       if (typeof req.headers.cookie === 'string') {
         try {
@@ -123,6 +139,9 @@ export function wsPlugin(ctx: ApiContext) {
         }
       }
       conns.add(c);
+      socket.on('pong', () => {
+        c.alive = true;
+      });
       socket.on('close', () => conns.delete(c));
       socket.on('error', () => conns.delete(c));
       socket.on('message', (data: Buffer, isBinary: boolean) => {
