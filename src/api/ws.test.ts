@@ -152,6 +152,23 @@ test('private: LOGIN with an API-key signature, then orders, fills and balances;
   ws.close();
 });
 
+test('a session cookie authenticates the upgrade from the same origin only (no cross-site WebSocket hijacking)', async () => {
+  const login = await h.app.inject({ method: 'POST', url: '/api/v1/session', payload: { email: 'alice@example.com', password: 'correct horse battery staple' } });
+  const cookie = login.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+  const host = new URL(url.replace('ws', 'http')).host;
+  for (const [origin, allowed] of [[`http://${host}`, true], ['https://evil.example', false]] as const) {
+    const ws = new WebSocket(`${url}/ws`, { headers: { cookie, origin } });
+    const msgs: Msg[] = [];
+    ws.on('message', (d: Buffer) => msgs.push(JSON.parse(d.toString()) as Msg));
+    await new Promise((r) => ws.on('open', r));
+    ws.send(JSON.stringify({ method: 'SUBSCRIBE', params: ['balances'], id: 1 }));
+    while (!msgs.some((m) => m.id === 1)) await new Promise((r) => setTimeout(r, 10));
+    const ack = msgs.find((m) => m.id === 1)!;
+    assert.equal(ack.error === undefined, allowed, origin);
+    ws.close();
+  }
+});
+
 test('hostile frames get typed errors; unknown streams refused; the connection survives', async () => {
   const { ws, next } = await connect();
   for (const [i, frame] of ['not json', '[]', '{"method":"NOPE","id":7}', '{"method":"SUBSCRIBE","params":["zzz@depth"],"id":8}', '{"method":"SUBSCRIBE","params":[],"id":9}', `{"method":"SUBSCRIBE","params":${JSON.stringify(Array(50).fill('btcaed@trade'))},"id":10}`].entries()) {

@@ -130,8 +130,10 @@ export function wsPlugin(ctx: ApiContext) {
         return;
       }
       const c: Conn = { socket, streams: new Set(), userId: null, ip: req.ip, alive: true, bucket: new RateLimiter({ capacity: Math.max(1, Math.ceil(limits.messagesPerMinute / 6)), refillPerMinute: limits.messagesPerMinute }, 1) };
-      // A session cookie on the upgrade authenticates the connection for private streams.
-      if (typeof req.headers.cookie === 'string') {
+      // A session cookie on the upgrade authenticates the connection for private streams, but only
+      // from our own origin: browsers send cookies on cross-site WebSocket upgrades (CSWSH), and
+      // SameSite=Strict is the first line, this the second.
+      if (typeof req.headers.cookie === 'string' && sameOrigin(req)) {
         try {
           c.userId = authenticateNative(ctx, req, 'read').userId;
         } catch {
@@ -227,6 +229,16 @@ export function wsPlugin(ctx: ApiContext) {
 }
 
 class WsError extends Error {}
+
+function sameOrigin(req: FastifyRequest): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true; // not a browser
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
 
 function balancesJson(ctx: ApiContext, userId: number) {
   return balancesOf(ctx, userId).map((b) => ({ asset: b.asset, free: formatDecimal(b.available, b.decimals), locked: formatDecimal(b.locked + b.withdrawing + b.frozen, b.decimals) }));
