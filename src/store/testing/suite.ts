@@ -10,7 +10,7 @@ import { backupStore, restoreBackup } from '../backup.ts';
 import { StoreError } from '../errors.ts';
 import { migrate, SCHEMA_VERSION } from '../migrations.ts';
 import type { Store, StoreOptions } from '../open.ts';
-import { READ_MODEL_TABLES } from '../projector.ts';
+import { CANDLE_PERIODS, READ_MODEL_TABLES } from '../projector.ts';
 import { buildWorkload, irregularBatches, type Workload } from './workload.ts';
 
 /** Opens stores at one location (same data dir or schema) and makes fresh ones for restores. */
@@ -339,6 +339,30 @@ export function storeSuite(label: string, make: () => Promise<StoreHarness | nul
         const tradeLots = (await all((c) => q.marketTrades('BTC/AED', { cursor: c, limit: 1000 }))).reduce((s, f) => s + f.qtyLots, 0);
         assert.equal(candles.reduce((s, c) => s + c.volumeLots, 0), tradeLots);
         for (const c of candles) assert.ok(c.lowTicks <= Math.min(c.openTicks, c.closeTicks) && c.highTicks >= Math.max(c.openTicks, c.closeTicks));
+        // Every candle equals one computed straight from the core's trade events.
+        const expected = new Map<string, { o: number; h: number; l: number; c: number; lots: number; quote: bigint; n: number }>();
+        for (const input of work.inputs) {
+          for (const e of input.result.events) {
+            if (e.type !== 'trade') continue;
+            for (const [period, ms] of Object.entries(CANDLE_PERIODS)) {
+              const key = `${e.market}|${period}|${input.ts - (input.ts % ms)}`;
+              const x = expected.get(key);
+              if (x === undefined) expected.set(key, { o: e.priceTicks, h: e.priceTicks, l: e.priceTicks, c: e.priceTicks, lots: e.qtyLots, quote: e.buyerPaid, n: 1 });
+              else Object.assign(x, { h: Math.max(x.h, e.priceTicks), l: Math.min(x.l, e.priceTicks), c: e.priceTicks, lots: x.lots + e.qtyLots, quote: x.quote + e.buyerPaid, n: x.n + 1 });
+            }
+          }
+        }
+        let compared = 0;
+        for (const market of ['BTC/AED', 'ETH/AED']) {
+          for (const period of Object.keys(CANDLE_PERIODS) as Array<keyof typeof CANDLE_PERIODS>) {
+            for (const k of await all((c) => q.candles(market, period, 0, Number.MAX_SAFE_INTEGER, { cursor: c, limit: 250 }))) {
+              const x = expected.get(`${market}|${period}|${k.bucketTs}`);
+              assert.deepEqual([k.openTicks, k.highTicks, k.lowTicks, k.closeTicks, k.volumeLots, k.volumeQuote, k.trades], [x?.o, x?.h, x?.l, x?.c, x?.lots, x?.quote, x?.n]);
+              compared++;
+            }
+          }
+        }
+        assert.equal(compared, expected.size);
         const ledgerWindow = await q.ledgerStatement(1, first + 60_000, first + 3_600_000, { limit: 1000 });
         assert.ok(ledgerWindow.items.every((e) => e.ts >= first + 60_000 && e.ts < first + 3_600_000));
         await rejects(q.openOrders(1, { limit: 1001 }), 'STORE_LIMIT_INVALID');
