@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { payloadHashOf } from '../identity/index.ts';
 import { EmailOutboxChannel, WebhookChannel } from './alerts.ts';
-import { FourEyesDesk } from './desk.ts';
+import type { FourEyesDesk } from './desk.ts';
 import { IncidentError } from './errors.ts';
 import { IncidentBook } from './incidents.ts';
 import { IncidentLog } from './log.ts';
