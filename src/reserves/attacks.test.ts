@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { type InclusionProof, buildLiabilitiesTree, rootPreimage } from './tree.ts';
+import { proofToV1, proofToV2 } from './proofCodec.ts';
+import { type InclusionProofV1, buildLiabilitiesTree, rootPreimage } from './tree.ts';
 import { verifyInclusionProof } from './verify.ts';
 
 /**
@@ -18,7 +19,21 @@ const sha = (...parts: (Uint8Array | number[])[]) => {
   return h.digest();
 };
 const u128 = (v: bigint) => Buffer.from(v.toString(16).padStart(32, '0'), 'hex');
-const clone = (p: InclusionProof): InclusionProof => JSON.parse(JSON.stringify(p));
+const clone = (p: InclusionProofV1): InclusionProofV1 => JSON.parse(JSON.stringify(p));
+/**
+ * Proofs are tampered with in format version 1 (JSON path arrays, easy to edit field by field);
+ * every forged proof that version 2 can express is also checked in version 2.
+ */
+const verifyBoth = (q: InclusionProofV1, root: Parameters<typeof verifyInclusionProof>[1], expected?: Parameters<typeof verifyInclusionProof>[2]): ReturnType<typeof verifyInclusionProof> => {
+  const r = verifyInclusionProof(q, root, expected);
+  try {
+    const r2 = verifyInclusionProof(proofToV2(q), root, expected);
+    assert.equal(r2.ok, r.ok, 'versions 1 and 2 agree');
+  } catch (e) {
+    if (!(e instanceof Error && 'code' in e && e.code === 'POR_INPUT')) throw e; // not expressible in version 2
+  }
+  return r;
+};
 
 /** Rampart node encoding (re-stated here so the test crafts trees the builder would refuse to build). */
 function node(lh: Uint8Array, ls: bigint[], rh: Uint8Array, rs: bigint[]): Buffer {
@@ -36,7 +51,7 @@ function twoCustomerTree(left: bigint, right: bigint) {
     snapshotTime: '2026-11-25T10:00:00Z',
     journalSeq: 9n,
   });
-  const byIndex = [tree.proofFor('L'), tree.proofFor('R')].sort((a, b) => a.index - b.index);
+  const byIndex = [proofToV1(tree.proofFor('L')), proofToV1(tree.proofFor('R'))].sort((a, b) => a.index - b.index);
   return { tree, first: byIndex[0]!, second: byIndex[1]! };
 }
 
@@ -75,15 +90,15 @@ describe('attack (b): the summing attack on Maxwell\'s original scheme', () => {
         const claimedSecond = fakeTotal - claimedFirst;
         const treeRoot = node(hashFirst, [claimedFirst], hashSecond, [claimedSecond]);
         const rootHash = sha(rootPreimage(treeRoot, 2, 1, ['BTC'], 9n, '2026-11-25T10:00:00Z')).toString('hex');
-        const lie = (p: InclusionProof, siblingSum: bigint) => {
+        const lie = (p: InclusionProofV1, siblingSum: bigint) => {
           const q = clone(p);
           q.path[0]![1] = siblingSum.toString();
           q.totals = [fakeTotal.toString()];
           q.rootHash = rootHash;
           return q;
         };
-        const r1 = verifyInclusionProof(lie(first, claimedSecond), rootHash);
-        const r2 = verifyInclusionProof(lie(second, claimedFirst), rootHash);
+        const r1 = verifyBoth(lie(first, claimedSecond), rootHash);
+        const r2 = verifyBoth(lie(second, claimedFirst), rootHash);
         assert.ok(!(r1.ok && r2.ok), 'both customers accepted an understated total');
         assert.notEqual(rootHash, tree.published.rootHash);
       }),
@@ -94,7 +109,7 @@ describe('attack (b): the summing attack on Maxwell\'s original scheme', () => {
   it('a crafted 4-leaf tree whose node sum is smaller than its children\'s gives no verifying proof under that node', () => {
     const accounts = ['a', 'b', 'c', 'd'].map((id, i) => ({ customerId: id, balances: { ETH: BigInt(i + 1) * 10n ** 18n } }));
     const tree = buildLiabilitiesTree({ accounts, assets: ['ETH'], snapshotSalt: new Uint8Array(32).fill(1), snapshotTime: '2026-11-25T10:00:00Z', journalSeq: 1n });
-    const proofs = accounts.map((a) => tree.proofFor(a.customerId)).sort((x, y) => x.index - y.index);
+    const proofs = accounts.map((a) => proofToV1(tree.proofFor(a.customerId))).sort((x, y) => x.index - y.index);
     // Honest pieces: leaf hashes and the two level-1 nodes.
     const n0 = proofs[2]!.path[1]!; // [hash, sum] of the left level-1 node, as seen from the right
     const n1 = proofs[0]!.path[1]!;
@@ -107,7 +122,7 @@ describe('attack (b): the summing attack on Maxwell\'s original scheme', () => {
       q.totals = [fakeTotal.toString()];
       q.rootHash = rootHash;
       if (p.index >= 2) q.path[1]![1] = understated.toString(); // right side is shown the lie
-      const r = verifyInclusionProof(q, rootHash);
+      const r = verifyBoth(q, rootHash);
       if (p.index < 2) assert.equal(r.ok, false, `customer under the understated node (leaf ${p.index}) accepted it`);
       else assert.ok(r.ok, 'the right side cannot see the lie: that is why every customer should check');
     }
@@ -121,10 +136,10 @@ describe('attack (c): overflow wrap-around', () => {
     const own = BigInt(q.balances[0]!);
     q.path[0]![1] = ((1n << 128n) - own + 5n).toString(); // mod 2^128 the total would be 5
     q.totals = ['5'];
-    const r = verifyInclusionProof(q, q.rootHash);
+    const r = verifyBoth(q, q.rootHash);
     assert.equal(!r.ok && r.code, 'PROOF_SUM_OVERFLOW');
     q.path[0]![1] = (1n << 128n).toString();
-    const r2 = verifyInclusionProof(q, q.rootHash);
+    const r2 = verifyBoth(q, q.rootHash);
     assert.equal(!r2.ok && r2.code, 'PROOF_AMOUNT_RANGE');
   });
 });
@@ -134,7 +149,7 @@ describe('attack (a): negative values', () => {
     const { first } = twoCustomerTree(500n, 700n);
     const q = clone(first);
     q.path[0]![1] = '-700';
-    const r = verifyInclusionProof(q, q.rootHash);
+    const r = verifyBoth(q, q.rootHash);
     assert.equal(!r.ok && r.code, 'PROOF_FORMAT');
   });
 });
@@ -143,16 +158,16 @@ describe('attack (d): ambiguous paths', () => {
   it('an internal node cannot be presented as a leaf of a shorter tree', () => {
     const accounts = ['a', 'b', 'c', 'd'].map((id) => ({ customerId: id, balances: { BTC: 1n } }));
     const tree = buildLiabilitiesTree({ accounts, assets: ['BTC'], snapshotSalt: new Uint8Array(32).fill(1), snapshotTime: '2026-11-25T10:00:00Z', journalSeq: 1n });
-    const p = tree.proofFor('a');
+    const p = proofToV1(tree.proofFor('a'));
     const q = clone(p);
     q.path = q.path.slice(1);
     q.depth = 1;
     q.leafCount = 2;
     q.index = p.index >> 1;
-    const r = verifyInclusionProof(q, tree.published.rootHash);
+    const r = verifyBoth(q, tree.published.rootHash);
     assert.equal(r.ok, false);
     q.depth = 2; // keep the depth: shape check refuses
-    const r2 = verifyInclusionProof(q, tree.published.rootHash);
+    const r2 = verifyBoth(q, tree.published.rootHash);
     assert.equal(!r2.ok && r2.code, 'PROOF_SHAPE');
   });
 });
@@ -160,11 +175,11 @@ describe('attack (d): ambiguous paths', () => {
 describe('attack (e): one leaf shown to two customers', () => {
   it('a customer handed another customer\'s leaf (same balances) is refused', () => {
     const { tree } = twoCustomerTree(42n, 42n);
-    const pL = tree.proofFor('L');
+    const pL = proofToV1(tree.proofFor('L'));
     const asR = verifyInclusionProof(pL, tree.published, { customerId: 'R', balances: { BTC: 42n } });
     assert.equal(!asR.ok && asR.code, 'PROOF_CUSTOMER_MISMATCH');
     const relabelled = { ...clone(pL), customerId: 'R' };
-    const r = verifyInclusionProof(relabelled, tree.published, { customerId: 'R', balances: { BTC: 42n } });
+    const r = verifyBoth(relabelled, tree.published, { customerId: 'R', balances: { BTC: 42n } });
     assert.equal(!r.ok && r.code, 'PROOF_ROOT_MISMATCH');
   });
 });
@@ -173,12 +188,12 @@ describe('attack (f): padding leaves', () => {
   it('a padding sibling must be the zero-valued padding subtree', () => {
     const accounts = ['a', 'b', 'c', 'd', 'e'].map((id) => ({ customerId: id, balances: { BTC: 10n } }));
     const tree = buildLiabilitiesTree({ accounts, assets: ['BTC'], snapshotSalt: new Uint8Array(32).fill(1), snapshotTime: '2026-11-25T10:00:00Z', journalSeq: 1n });
-    const last = accounts.map((a) => tree.proofFor(a.customerId)).find((p) => p.index === 4)!;
+    const last = accounts.map((a) => proofToV1(tree.proofFor(a.customerId))).find((p) => p.index === 4)!;
     assert.ok(verifyInclusionProof(last, tree.published).ok);
     for (const h of [0, 1]) {
       const q = clone(last);
       q.path[h]![1] = '1';
-      const r = verifyInclusionProof(q, tree.published);
+      const r = verifyBoth(q, tree.published);
       assert.equal(!r.ok && r.code, 'PROOF_PADDING', `level ${h}`);
     }
     // The padding leaf is SHA256(0x02) with zero sums: distinct from any customer leaf (0x00).

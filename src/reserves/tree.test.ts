@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { ReservesError } from './errors.ts';
-import { AMOUNT_LIMIT, type CustomerBalances, type InclusionProof, buildLiabilitiesTree, treeDepth } from './tree.ts';
+import { proofToV1, proofToV2 } from './proofCodec.ts';
+import { AMOUNT_LIMIT, type CustomerBalances, type InclusionProof, type InclusionProofV1, buildLiabilitiesTree, buildLiabilitiesTreeParallel, treeDepth } from './tree.ts';
 import { verifyInclusionProof } from './verify.ts';
 
 const ASSETS = ['AED', 'BTC', 'ETH'];
@@ -20,7 +21,9 @@ function population(n: number): CustomerBalances[] {
   }));
 }
 
-const clone = (p: InclusionProof): InclusionProof => JSON.parse(JSON.stringify(p));
+const clone = <P extends InclusionProof | InclusionProofV1>(p: P): P => JSON.parse(JSON.stringify(p));
+/** The same proof in format version 1 (JSON path arrays), easiest to tamper with field by field. */
+const v1 = (p: InclusionProof): InclusionProofV1 => proofToV1(p);
 
 const accountArb = fc.record({
   AED: fc.bigInt({ min: 0n, max: 10n ** 12n }),
@@ -79,6 +82,10 @@ describe('liabilities tree: inclusion proofs', () => {
     assert.equal(tree.published.depth, 2);
     assert.equal(tree.published.rootHash, KNOWN_ROOT);
     assert.ok(verifyInclusionProof(tree.proofFor('bob'), KNOWN_ROOT, { customerId: 'bob', balances: { ETH: 10n ** 18n } }).ok);
+    // The proof file of the doc, byte for byte (format version 2), and its version-1 spelling.
+    assert.deepEqual(tree.proofFor('bob'), KNOWN_PROOF_BOB);
+    assert.deepEqual(proofToV1(tree.proofFor('bob')).path, KNOWN_PATH_V1_BOB);
+    assert.ok(verifyInclusionProof(proofToV1(tree.proofFor('bob')), KNOWN_ROOT, { customerId: 'bob' }).ok);
   });
 
   it('a single customer (depth 0) and an empty snapshot', () => {
@@ -113,9 +120,9 @@ describe('liabilities tree: every alteration of a proof fails', () => {
   const tree = build(accounts);
   const pub = tree.published;
 
-  function mutations(p: InclusionProof): [string, InclusionProof][] {
-    const out: [string, InclusionProof][] = [];
-    const m = (name: string, f: (q: InclusionProof) => void) => {
+  function mutations(p: InclusionProofV1): [string, InclusionProofV1][] {
+    const out: [string, InclusionProofV1][] = [];
+    const m = (name: string, f: (q: InclusionProofV1) => void) => {
       const q = clone(p);
       f(q);
       out.push([name, q]);
@@ -156,16 +163,40 @@ describe('liabilities tree: every alteration of a proof fails', () => {
   it('for every customer, each mutation of balance, sum, sibling hash, index/direction, shape or root is refused', () => {
     let count = 0;
     for (const c of accounts) {
-      const proof = tree.proofFor(c.customerId);
+      const proof = v1(tree.proofFor(c.customerId));
       assert.ok(verifyInclusionProof(clone(proof), pub).ok);
+      assert.deepEqual(proofToV2(proof), tree.proofFor(c.customerId));
       for (const [name, bad] of mutations(proof)) {
         if (bad.index === proof.index && name.startsWith('index')) continue;
         const r = verifyInclusionProof(bad, pub);
         assert.equal(r.ok, false, `${c.customerId}: ${name} was accepted`);
+        // The same alteration in the compact format (version 2) fails too.
+        const r2 = verifyInclusionProof(proofToV2(bad), pub);
+        assert.equal(r2.ok, false, `${c.customerId}: ${name} (v2) was accepted`);
         count++;
       }
     }
     assert.ok(count > 13 * 40);
+  });
+
+  it('version 2: flipping any bit of the path blob, or cutting or extending it, is refused', () => {
+    for (const c of accounts.slice(0, 4)) {
+      const proof = tree.proofFor(c.customerId);
+      const bytes = Buffer.from(proof.path, 'base64url');
+      for (let i = 0; i < bytes.length; i++) {
+        for (const bit of [0x01, 0x80]) {
+          const b = Buffer.from(bytes);
+          b[i]! ^= bit;
+          const r = verifyInclusionProof({ ...proof, path: b.toString('base64url') }, pub);
+          assert.equal(r.ok, false, `${c.customerId}: byte ${i} bit ${bit}`);
+        }
+      }
+      for (const b of [bytes.subarray(0, bytes.length - 1), Buffer.concat([bytes, Buffer.from([0])])]) {
+        const r = verifyInclusionProof({ ...proof, path: b.toString('base64url') }, pub);
+        assert.equal(!r.ok && r.code, 'PROOF_SHAPE');
+      }
+      assert.equal(verifyInclusionProof({ ...proof, path: bytes.subarray(33).toString('base64url') }, pub).ok, false);
+    }
   });
 
   it('a correct proof fails against any other published root', () => {
@@ -236,7 +267,7 @@ describe('liabilities tree: the builder refuses bad input', () => {
 
 describe('verifier: hostile input', () => {
   const tree = build(population(6));
-  const good = tree.proofFor('cust-2');
+  const good = v1(tree.proofFor('cust-2'));
 
   it('never throws, whatever it is given', () => {
     fc.assert(
@@ -257,7 +288,7 @@ describe('verifier: hostile input', () => {
   });
 
   it('refuses non-canonical numbers and hashes with a format code', () => {
-    const bad: [string, (q: InclusionProof) => void, string][] = [
+    const bad: [string, (q: InclusionProofV1) => void, string][] = [
       ['negative balance', (q) => (q.balances[0] = '-5'), 'PROOF_FORMAT'],
       ['leading zero', (q) => (q.balances[0] = `0${q.balances[0]}`), 'PROOF_FORMAT'],
       ['exponent', (q) => (q.balances[0] = '1e3'), 'PROOF_FORMAT'],
@@ -267,7 +298,8 @@ describe('verifier: hostile input', () => {
       ['short hash', (q) => (q.idSalt = q.idSalt.slice(2)), 'PROOF_FORMAT'],
       ['missing sum', (q) => q.path[0]!.pop(), 'PROOF_FORMAT'],
       ['fractional index', (q) => (q.index = 1.5), 'PROOF_FORMAT'],
-      ['version 2', (q) => ((q as { version: number }).version = 2), 'PROOF_FORMAT'],
+      ['version 3', (q) => ((q as { version: number }).version = 3), 'PROOF_FORMAT'],
+      ['version 2 label on a version-1 path', (q) => ((q as { version: number }).version = 2), 'PROOF_FORMAT'],
       ['index past leafCount', (q) => (q.index = 6), 'PROOF_SHAPE'],
     ];
     for (const [name, f, want] of bad) {
@@ -279,4 +311,110 @@ describe('verifier: hostile input', () => {
   });
 });
 
+describe('verifier: hostile version-2 paths', () => {
+  const tree = build(population(6)); // depth 3
+  const good = tree.proofFor('cust-2');
+  const bytes = Buffer.from(good.path, 'base64url');
+  const withPath = (path: unknown) => verifyInclusionProof({ ...good, path }, tree.published.rootHash);
+  const code = (r: ReturnType<typeof verifyInclusionProof>) => !r.ok && r.code;
+
+  it('refuses non-base64url text, padding and non-canonical trailing bits', () => {
+    assert.ok(withPath(good.path).ok);
+    assert.equal(code(withPath(`${good.path}=`)), 'PROOF_FORMAT');
+    assert.equal(code(withPath(bytes.toString('base64'))), bytes.toString('base64') === good.path ? false : 'PROOF_FORMAT');
+    assert.equal(code(withPath(`${good.path.slice(0, -1)}!`)), 'PROOF_FORMAT');
+    assert.equal(code(withPath(42)), 'PROOF_FORMAT');
+    assert.equal(code(withPath('A'.repeat(20_000))), 'PROOF_FORMAT');
+    // The last character of a 2-byte tail carries 2 unused bits; setting them spells the same bytes a second way.
+    if (bytes.length % 3 !== 0) {
+      const last = good.path.at(-1)!;
+      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+      const twisted = good.path.slice(0, -1) + alphabet[alphabet.indexOf(last) ^ 1];
+      assert.equal(code(withPath(twisted)), 'PROOF_FORMAT');
+    }
+  });
+
+  it('refuses a non-minimal varint and a sum of 2^128 or more', () => {
+    // The first sibling's first sum, re-spelt with a redundant zero group.
+    const steps = proofToV1(good).path;
+    const first = BigInt(steps[0]![1]!);
+    const varint = (v: bigint, pad: boolean): number[] => {
+      const out: number[] = [];
+      let x = v;
+      while (x >= 0x80n) {
+        out.push(Number(x & 0x7fn) | 0x80);
+        x >>= 7n;
+      }
+      if (pad) out.push(Number(x) | 0x80, 0);
+      else out.push(Number(x));
+      return out;
+    };
+    const normal = varint(first, false);
+    const rest = bytes.subarray(32 + normal.length);
+    const padded = Buffer.concat([bytes.subarray(0, 32), Buffer.from(varint(first, true)), rest]);
+    assert.equal(code(withPath(padded.toString('base64url'))), 'PROOF_FORMAT');
+    const huge = Buffer.concat([bytes.subarray(0, 32), Buffer.from(varint(1n << 128n, false)), rest]);
+    assert.equal(code(withPath(huge.toString('base64url'))), 'PROOF_AMOUNT_RANGE');
+    const long = Buffer.concat([bytes.subarray(0, 32), Buffer.from([...new Array(19).fill(0x80), 0x01]), rest]);
+    assert.equal(code(withPath(long.toString('base64url'))), 'PROOF_AMOUNT_RANGE');
+  });
+
+  it('never throws on random bytes as a path', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 400 }), (b) => {
+        const r = withPath(Buffer.from(b).toString('base64url'));
+        if (!Buffer.from(b).equals(bytes)) assert.equal(r.ok, false);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('parallel build (worker threads)', () => {
+  it('gives the same root and proofs as the single-thread build', async () => {
+    const rand = fc.sample(accountArb, { numRuns: 5000, seed: 7 });
+    const accounts = rand.map((balances, i) => ({ customerId: `p-${i}`, balances }));
+    const serial = build(accounts);
+    for (const workers of [2, 4]) {
+      const parallel = await buildLiabilitiesTreeParallel({ accounts, assets: ASSETS, snapshotSalt: SALT, snapshotTime: TIME, journalSeq: 77n }, { workers });
+      assert.deepEqual(parallel.published, serial.published);
+      for (const id of ['p-0', 'p-1234', 'p-4999']) {
+        assert.deepEqual(parallel.proofFor(id), serial.proofFor(id));
+        assert.ok(verifyInclusionProof(parallel.proofFor(id), serial.published.rootHash, { customerId: id }).ok);
+      }
+    }
+  });
+
+  it('refuses the same bad input with the same codes', async () => {
+    const many = population(4100);
+    const half = 1n << 127n;
+    const overflow = [...many, { customerId: 'a', balances: { ETH: half } }, { customerId: 'b', balances: { ETH: half } }];
+    const params = { assets: ASSETS, snapshotSalt: SALT, snapshotTime: TIME, journalSeq: 77n };
+    await assert.rejects(buildLiabilitiesTreeParallel({ ...params, accounts: overflow }), (e: unknown) => e instanceof ReservesError && e.code === 'POR_SUM_OVERFLOW');
+    await assert.rejects(buildLiabilitiesTreeParallel({ ...params, accounts: [...many, { customerId: 'cust-9', balances: {} }] }), (e: unknown) => e instanceof ReservesError && e.code === 'POR_DUPLICATE_CUSTOMER');
+    await assert.rejects(buildLiabilitiesTreeParallel({ ...params, accounts: many }, { workers: 3 }), (e: unknown) => e instanceof ReservesError && e.code === 'POR_INPUT');
+  });
+});
+
 const KNOWN_ROOT = 'bd2d87f0308a51da1b853bf7b3825215d5d87bb7a806baef1016f3039a2f9921';
+
+/** docs/proof-of-reserves.md §3: bob's proof, format version 2. */
+const KNOWN_PROOF_BOB: InclusionProof = {
+  version: 2,
+  rootHash: KNOWN_ROOT,
+  snapshotTime: '2026-01-01T00:00:00Z',
+  journalSeq: '1',
+  assets: ['AED', 'BTC', 'ETH'],
+  totals: ['150001', '2500000', '1000000000000000000'],
+  leafCount: 3,
+  depth: 2,
+  index: 0,
+  customerId: 'bob',
+  idSalt: 'abe86a3f8fe44dc69e73a0227da4a909a13d8c07e4bc267c3bfb1b628c174629',
+  balances: ['0', '0', '1000000000000000000'],
+  path: 'ti4aOfKnU3R_M4Yzi9TGOMC1V-ygc-WbADVVSeIpqhwBAABVNMwlz2-bg4PWJvSpwzzspWO2KFqHUfWWNxqQCZr5VvCTCaDLmAEA',
+};
+const KNOWN_PATH_V1_BOB = [
+  ['b62e1a39f2a753747f3386338bd4c638c0b557eca073e59b00355549e229aa1c', '1', '0', '0'],
+  ['5534cc25cf6f9b8383d626f4a9c33ceca563b6285a8751f596371a90099af956', '150000', '2500000', '0'],
+];

@@ -1,7 +1,9 @@
 import { hash as nodeHash } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { assert } from '../shared/assert.ts';
 import { ReservesError } from './errors.ts';
+import { WORKER_SOURCE, localKernel } from './kernel.ts';
 
 /**
  * Builder of the liabilities side of proof of reserves: a Merkle-sum tree over
@@ -47,7 +49,7 @@ export const AMOUNT_LIMIT = 1n << 128n;
 export const CUSTOMER_ID_BYTES_MAX = 128;
 export const ASSET_COUNT_MAX = 16;
 
-const PREFIX_LEAF = 0x00;
+/** Leaf prefix 0x00 and the id-hash/leaf hashing live in kernel.ts. */
 const PREFIX_NODE = 0x01;
 const PREFIX_PADDING = 0x02;
 const PREFIX_ROOT = 0x03;
@@ -101,15 +103,32 @@ export interface PublishedSnapshot {
   depth: number;
 }
 
-/** One level of the path: sibling hash (hex) then the sibling's sums per asset (decimal strings). */
+/** One level of a version-1 path: sibling hash (hex) then the sibling's sums per asset (decimal strings). */
 export type ProofStep = [string, ...string[]];
 
-/** A customer's inclusion proof, as JSON. Format: docs/proof-of-reserves.md. */
-export interface InclusionProof extends PublishedSnapshot {
+/** Fields every proof version shares: the publication plus the customer's own leaf. */
+interface ProofEnvelope extends Omit<PublishedSnapshot, 'version'> {
   index: number;
   customerId: string;
+  /** The customer's salt (64 hex); only this customer gets it. */
   idSalt: string;
+  /** The customer's own balances, decimal strings of minor units, one per asset. */
   balances: string[];
+}
+
+/**
+ * A customer's inclusion proof, format version 2 (what the builder issues): the path is one
+ * base64url blob, per level the 32-byte sibling hash then the sibling's sums as unsigned
+ * LEB128 varints. Format: docs/proof-of-reserves.md §3.
+ */
+export interface InclusionProof extends ProofEnvelope {
+  version: 2;
+  path: string;
+}
+
+/** Version 1 (the first format, still verified): the path as JSON arrays of hex and decimal strings. */
+export interface InclusionProofV1 extends ProofEnvelope {
+  version: 1;
   path: ProofStep[];
 }
 
@@ -135,17 +154,6 @@ function hex(bytes: Uint8Array): string {
 
 function readAmount(buf: Buffer, offset: number): bigint {
   return (buf.readBigUInt64BE(offset) << 64n) | buf.readBigUInt64BE(offset + 8);
-}
-
-/** Adds two 128-bit big-endian amounts into `out`; throws on carry out (sum ≥ 2^128, attack (c)). */
-function addAmount(src: DataView, leftOff: number, rightOff: number, out: DataView, outOff: number): void {
-  let carry = 0;
-  for (let k = 12; k >= 0; k -= 4) {
-    const s = src.getUint32(leftOff + k) + src.getUint32(rightOff + k) + carry;
-    out.setUint32(outOff + k, s >>> 0);
-    carry = s > 0xffffffff ? 1 : 0;
-  }
-  if (carry !== 0) throw new ReservesError('POR_SUM_OVERFLOW', 'a node sum reaches 2^128', {});
 }
 
 function validateParams(p: BuildParams): void {
@@ -193,79 +201,44 @@ export function rootPreimage(treeRoot: Uint8Array, leafCount: number, depth: num
   return Buffer.concat(parts);
 }
 
-/**
- * Builds the Merkle-sum tree. Pure: no clock, no randomness (the salt is a parameter).
- * Leaves are ordered by idHash, so the order of `accounts` does not matter and a
- * leaf's neighbours are unrelated customers (the sibling sums a proof reveals
- * cannot be tied to, say, the next sign-up).
- * Cost for N customers: 3N SHA-256 calls for leaves, N-1 for nodes; memory ≈ 2·2^depth·(32+16A) bytes.
- */
-export function buildLiabilitiesTree(params: BuildParams): LiabilitiesTree {
-  validateParams(params);
-  const { accounts, assets, snapshotSalt, snapshotTime, journalSeq } = params;
-  const H = hashFn(params.hashImpl ?? 'node');
-  const A = assets.length;
-  const REC = 32 + AMOUNT_BYTES * A; // one node record: hash then sums, exactly as hashed
+/** Smallest tree built with workers; below it, starting threads costs more than it saves. */
+export const PARALLEL_LEAF_COUNT_MIN = 1 << 12;
+/** Worker threads a parallel build may use (a power of two). */
+export const BUILD_WORKERS_MAX = 8;
+
+type Alloc = (bytes: number) => Buffer;
+const localAlloc: Alloc = (bytes) => Buffer.alloc(bytes);
+/** Shared memory: handed to workers without copying. */
+const sharedAlloc: Alloc = (bytes) => Buffer.from(new SharedArrayBuffer(Math.max(1, bytes)), 0, bytes);
+
+/** The input as flat bytes: ids (latin1, concatenated), their offsets, and amounts (16 bytes BE per asset, input order). */
+interface EncodedInput {
+  idBytes: Buffer;
+  idOffsets: Uint32Array;
+  amounts: Buffer;
+  /** Plain bigint totals, to check the root's sums against (a postcondition on the word-wise adder). */
+  checkTotals: bigint[];
+}
+
+function encodeInput(accounts: readonly CustomerBalances[], assets: readonly string[], alloc: Alloc): EncodedInput {
   const N = accounts.length;
-  const depth = treeDepth(N);
-  const width = 2 ** depth;
+  const A = assets.length;
   const assetIndex = new Map<string, number>(assets.map((a, i) => [a, i]));
-
-  // Level storage: records grouped in pairs, each pair preceded by the node prefix byte,
-  // so a pair slice IS the parent's preimage (0x01 || left record || right record):
-  // hashing needs no copy. Record k of a level sits at recordOffset(k).
-  const PAIR = 1 + 2 * REC;
-  const recordOffset = (k: number): number => (k >>> 1) * PAIR + 1 + (k & 1) * REC;
-  const allocLevel = (count: number): Buffer => {
-    const buf = Buffer.alloc(Math.ceil(count / 2) * PAIR);
-    for (let o = 0; o < buf.length; o += PAIR) buf[o] = PREFIX_NODE;
-    return buf;
-  };
-
-  // 1. Salted id hashes, in input order. Scratch buffers are reused: no allocation per customer but the digests.
-  const idHashes = Buffer.alloc(32 * N);
-  const saltIn = Buffer.alloc(1 + 32 + 1 + CUSTOMER_ID_BYTES_MAX);
-  saltIn[0] = PREFIX_ID_SALT;
-  saltIn.set(snapshotSalt, 1);
-  const idIn = Buffer.alloc(1 + 32 + CUSTOMER_ID_BYTES_MAX);
-  idIn[0] = PREFIX_ID;
-  // Views of each possible preimage length, made once: hashing a customer allocates nothing but the digest.
-  const saltViews = Array.from({ length: CUSTOMER_ID_BYTES_MAX + 1 }, (_, len) => saltIn.subarray(0, 34 + len));
-  const idViews = Array.from({ length: CUSTOMER_ID_BYTES_MAX + 1 }, (_, len) => idIn.subarray(0, 33 + len));
-  const idHashOf = (id: string): Uint8Array => {
-    const len = id.length;
-    saltIn[33] = len;
-    saltIn.write(id, 34, 'latin1');
-    idIn.set(H(saltViews[len]!), 1);
-    idIn.write(id, 33, 'latin1');
-    return H(idViews[len]!);
-  };
+  const idOffsets = new Uint32Array(alloc(4 * (N + 1)).buffer, 0, N + 1);
+  let idLength = 0;
   for (let i = 0; i < N; i++) {
     const id = accounts[i]!.customerId;
     checkCustomerId(id);
-    idHashes.set(idHashOf(id), 32 * i);
+    idLength += id.length;
+    idOffsets[i + 1] = idLength;
   }
-
-  // 2. Order leaves by idHash. Key = first 5 bytes of idHash ‖ 24-bit input index, sorted natively
-  //    as uint64 (no comparator callbacks); equal 40-bit prefixes are then ordered by the full hash.
-  //    Equal idHashes mean the same customer id twice: refused there (no Map of 10^6 ids needed).
-  const order = sortByIdHash(idHashes, N, (i) => accounts[i]!.customerId);
-
-  // 3. Leaves (level 0), then padding up to a power of two.
-  const levels: Buffer[] = [];
-  const level0 = allocLevel(width);
-  const leafIn = Buffer.alloc(1 + 32 + AMOUNT_BYTES * A);
-  leafIn[0] = PREFIX_LEAF;
-  const leafLength = leafIn.length;
-  const leafView = new DataView(leafIn.buffer, leafIn.byteOffset, leafIn.byteLength);
-  // Plain bigint totals, kept beside the tree: a postcondition checks them against the
-  // root's sums, so a bug in the word-wise adder cannot publish wrong totals.
+  const idBytes = alloc(idLength);
+  const amounts = alloc(AMOUNT_BYTES * A * N);
+  const view = new DataView(amounts.buffer, amounts.byteOffset, amounts.byteLength);
   const checkTotals = new Array<bigint>(A).fill(0n);
-  for (let pos = 0; pos < N; pos++) {
-    const i = order[pos]!;
+  for (let i = 0; i < N; i++) {
     const account = accounts[i]!;
-    for (let k = 0, src = 32 * i; k < 32; k++) leafIn[1 + k] = idHashes[src + k]!;
-    for (let k = 33; k < leafLength; k++) leafIn[k] = 0;
+    idBytes.write(account.customerId, idOffsets[i]!, 'latin1');
     const balances = account.balances;
     for (const asset in balances) {
       if (!Object.hasOwn(balances, asset)) continue;
@@ -275,64 +248,185 @@ export function buildLiabilitiesTree(params: BuildParams): LiabilitiesTree {
       if (typeof v !== 'bigint') throw new ReservesError('POR_AMOUNT_RANGE', 'balance must be a bigint of minor units', { customerId: account.customerId, asset });
       if (v <= 0n) {
         if (v === 0n) continue;
+        // Attack (a): a negative leaf would cancel real liabilities.
         throw new ReservesError('POR_NEGATIVE_BALANCE', 'a balance the operator owes cannot be negative', { customerId: account.customerId, asset });
       }
-      const off = 33 + AMOUNT_BYTES * a;
+      const off = AMOUNT_BYTES * (A * i + a);
       checkTotals[a]! += v;
       if (v <= SAFE_MAX) {
         // Most balances fit a double exactly: two 32-bit words, no BigInt arithmetic.
         const n = Number(v);
-        leafView.setUint32(off + 8, Math.floor(n / 0x100000000));
-        leafView.setUint32(off + 12, n >>> 0);
+        view.setUint32(off + 8, Math.floor(n / 0x100000000));
+        view.setUint32(off + 12, n >>> 0);
       } else {
         if (v >= AMOUNT_LIMIT) throw new ReservesError('POR_AMOUNT_RANGE', 'balance must be below 2^128', { customerId: account.customerId, asset });
-        leafView.setBigUint64(off, v >> 64n);
-        leafView.setBigUint64(off + 8, BigInt.asUintN(64, v));
+        view.setBigUint64(off, v >> 64n);
+        view.setBigUint64(off + 8, BigInt.asUintN(64, v));
       }
     }
-    const o = recordOffset(pos);
-    level0.set(H(leafIn), o);
-    for (let k = 33; k < leafLength; k++) level0[o - 1 + k] = leafIn[k]!;
   }
-  const padHashes: Buffer[] = [Buffer.from(H(Uint8Array.of(PREFIX_PADDING)))];
-  for (let pos = N; pos < width; pos++) level0.set(padHashes[0]!, recordOffset(pos)); // sums stay zero
-  levels.push(level0);
+  return { idBytes, idOffsets, amounts, checkTotals };
+}
 
-  // 4. Internal nodes. A node whose subtree holds only padding is the constant padHashes[h].
+/** Level buffers (pair layout, see kernel.ts) for levels 0..depth, and the padding chain P_0..P_depth. */
+function allocLevels(depth: number, A: number, H: HashFn, alloc: Alloc): { levels: Buffer[]; padHashes: Buffer[] } {
+  const REC = 32 + AMOUNT_BYTES * A;
+  const PAIR = 1 + 2 * REC;
+  const levels: Buffer[] = [];
+  for (let h = 0; h <= depth; h++) levels.push(alloc(Math.ceil(2 ** (depth - h) / 2) * PAIR));
+  const padHashes: Buffer[] = [Buffer.from(H(Uint8Array.of(PREFIX_PADDING)))];
   const zeroPair = Buffer.alloc(PAIR);
   zeroPair[0] = PREFIX_NODE;
   for (let h = 1; h <= depth; h++) {
-    const below = levels[h - 1]!;
-    const belowView = new DataView(below.buffer, below.byteOffset, below.byteLength);
-    const count = width >> h;
-    const level = allocLevel(count);
-    const view = new DataView(level.buffer, level.byteOffset, level.byteLength);
     zeroPair.set(padHashes[h - 1]!, 1);
     zeroPair.set(padHashes[h - 1]!, 1 + REC);
     padHashes.push(Buffer.from(H(zeroPair)));
-    const realCount = Math.ceil(N / 2 ** h); // nodes with at least one real leaf below
-    for (let j = 0; j < count; j++) {
-      const out = recordOffset(j);
-      if (j >= realCount) {
-        level.set(padHashes[h]!, out);
-        continue;
-      }
-      const pair = PAIR * j;
-      for (let a = 0; a < A; a++) {
-        const s = pair + 1 + 32 + AMOUNT_BYTES * a;
-        addAmount(belowView, s, s + REC, view, out + 32 + AMOUNT_BYTES * a);
-      }
-      level.set(H(below.subarray(pair, pair + PAIR)), out);
-    }
-    levels.push(level);
   }
+  return { levels, padHashes };
+}
 
+function kernelError(e: unknown): unknown {
+  const message = e instanceof Error ? e.message : String(e);
+  if (message === 'POR_SUM_OVERFLOW') return new ReservesError('POR_SUM_OVERFLOW', 'a node sum reaches 2^128', {});
+  return e;
+}
+
+/**
+ * Builds the Merkle-sum tree in this thread. Pure: no clock, no randomness (the salt is a parameter).
+ * Leaves are ordered by idHash, so the order of `accounts` does not matter and a
+ * leaf's neighbours are unrelated customers (the sibling sums a proof reveals
+ * cannot be tied to, say, the next sign-up).
+ * Cost for N customers: 3N SHA-256 calls for leaves, N-1 for nodes; memory ≈ 2·2^depth·(32+16A) bytes.
+ */
+export function buildLiabilitiesTree(params: BuildParams): LiabilitiesTree {
+  validateParams(params);
+  const { accounts, assets } = params;
+  const H = hashFn(params.hashImpl ?? 'node');
+  const kernel = localKernel();
+  const A = assets.length;
+  const N = accounts.length;
+  const depth = treeDepth(N);
+  const enc = encodeInput(accounts, assets, localAlloc);
+  const idHashes = Buffer.alloc(32 * N);
+  const leafHashes = Buffer.alloc(32 * N);
+  kernel.hashCustomers(H, enc.idBytes, enc.idOffsets, enc.amounts, params.snapshotSalt, A, 0, N, idHashes, leafHashes);
+  const order = sortByIdHash(idHashes, N, (i) => accounts[i]!.customerId);
+  const { levels, padHashes } = allocLevels(depth, A, H, localAlloc);
+  try {
+    kernel.buildRange(H, levels, A, N, padHashes, order, leafHashes, enc.amounts, 0, 2 ** depth, 0, depth);
+  } catch (e) {
+    throw kernelError(e);
+  }
+  return assemble(params, H, enc, idHashes, order, levels);
+}
+
+export interface ParallelBuildOptions {
+  /** Worker threads (power of two, 1..8; default 2). Each hashes a disjoint half (quarter, …) of the customers and of the tree. */
+  workers?: number;
+}
+
+/**
+ * Same tree as buildLiabilitiesTree (identical root and proofs), built with worker threads:
+ * the workers hash disjoint ranges of customers, the main thread sorts the leaves, the
+ * workers then hash disjoint subtrees, and the main thread joins the top levels.
+ * All buffers are SharedArrayBuffers: nothing is copied between threads. Below
+ * PARALLEL_LEAF_COUNT_MIN customers it builds in this thread.
+ */
+export async function buildLiabilitiesTreeParallel(params: BuildParams, options: ParallelBuildOptions = {}): Promise<LiabilitiesTree> {
+  const W = options.workers ?? 2;
+  if (!Number.isInteger(W) || W < 1 || W > BUILD_WORKERS_MAX || (W & (W - 1)) !== 0) {
+    throw new ReservesError('POR_INPUT', `workers must be a power of two in 1..${BUILD_WORKERS_MAX}`, { workers: W });
+  }
+  validateParams(params);
+  if (W === 1 || params.accounts.length < PARALLEL_LEAF_COUNT_MIN) return buildLiabilitiesTree(params);
+  const { accounts, assets } = params;
+  const H = hashFn('node');
+  const A = assets.length;
+  const N = accounts.length;
+  const depth = treeDepth(N);
+  const split = Math.log2(W);
+  assert(depth >= split, 'tree deep enough to split across workers', { depth, workers: W });
+  const workers = Array.from({ length: W }, () => new Worker(WORKER_SOURCE, { eval: true }));
+  const run = (w: Worker, message: Record<string, unknown>): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const onError = (e: Error) => {
+        w.off('message', onMessage);
+        reject(e);
+      };
+      const onMessage = (m: { ok: boolean; message?: string }) => {
+        w.off('error', onError);
+        if (m.ok) resolve();
+        else reject(kernelError(new Error(m.message)));
+      };
+      w.once('message', onMessage);
+      w.once('error', onError);
+      w.postMessage(message);
+    });
+  try {
+    const enc = encodeInput(accounts, assets, sharedAlloc);
+    const idHashes = sharedAlloc(32 * N);
+    const leafHashes = sharedAlloc(32 * N);
+    const salt = Uint8Array.from(params.snapshotSalt);
+    await Promise.all(
+      workers.map((w, k) =>
+        run(w, {
+          op: 'customers',
+          idBytes: enc.idBytes,
+          idOffsets: enc.idOffsets,
+          amounts: enc.amounts,
+          snapshotSalt: salt,
+          A,
+          from: Math.floor((N * k) / W),
+          to: Math.floor((N * (k + 1)) / W),
+          idHashes,
+          leafHashes,
+        }),
+      ),
+    );
+    const sorted = sortByIdHash(idHashes, N, (i) => accounts[i]!.customerId);
+    const order = new Uint32Array(new SharedArrayBuffer(4 * Math.max(1, N)), 0, N);
+    order.set(sorted);
+    const { levels, padHashes } = allocLevels(depth, A, H, sharedAlloc);
+    const span = 2 ** (depth - split);
+    const common = { levels, A, N, padHashes, order, leafHashes, amounts: enc.amounts, hFrom: 0, hTo: depth - split };
+    await Promise.all(workers.map((w, k) => run(w, { op: 'range', ...common, lo: k * span, hi: (k + 1) * span })));
+    try {
+      localKernel().buildRange(H, levels, A, N, padHashes, order, leafHashes, enc.amounts, 0, 2 ** depth, depth - split + 1, depth);
+    } catch (e) {
+      throw kernelError(e);
+    }
+    return assemble(params, H, enc, idHashes, order, levels);
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
+/** LEB128 (unsigned) of a non-negative bigint, as in DWARF and WebAssembly: 7 bits per byte, low group first. */
+function uleb128(v: bigint, out: number[]): void {
+  let x = v;
+  while (x >= 0x80n) {
+    out.push(Number(x & 0x7fn) | 0x80);
+    x >>= 7n;
+  }
+  out.push(Number(x));
+}
+
+/** The tree object: publication, totals, proofs. Checks the root's sums against the plain bigint totals. */
+function assemble(params: BuildParams, H: HashFn, enc: EncodedInput, idHashes: Buffer, order: Uint32Array, levels: Buffer[]): LiabilitiesTree {
+  const { accounts, assets, snapshotSalt, snapshotTime, journalSeq } = params;
+  const A = assets.length;
+  const N = accounts.length;
+  const depth = levels.length - 1;
+  const REC = 32 + AMOUNT_BYTES * A;
+  const PAIR = 1 + 2 * REC;
+  const recordOffset = (k: number): number => (k >>> 1) * PAIR + 1 + (k & 1) * REC;
+  const level0 = levels[0]!;
   const top = levels[depth]!;
   const treeRoot = top.subarray(recordOffset(0), recordOffset(0) + 32);
   const totals: Record<string, bigint> = {};
   assets.forEach((a, i) => {
     totals[a] = readAmount(top, recordOffset(0) + 32 + AMOUNT_BYTES * i);
-    assert(totals[a] === checkTotals[i], 'root sums equal the sum of all balances', { asset: a });
+    assert(totals[a] === enc.checkTotals[i], 'root sums equal the sum of all balances', { asset: a });
   });
   const rootHash = hex(H(rootPreimage(treeRoot, N, depth, assets, journalSeq, snapshotTime)));
   const published: PublishedSnapshot = {
@@ -346,16 +440,26 @@ export function buildLiabilitiesTree(params: BuildParams): LiabilitiesTree {
     depth,
   };
 
-  function recordSums(level: Buffer, index: number): string[] {
-    const out: string[] = [];
-    for (let a = 0; a < A; a++) out.push(readAmount(level, recordOffset(index) + 32 + AMOUNT_BYTES * a).toString());
+  const saltIn = Buffer.alloc(1 + 32 + 1 + CUSTOMER_ID_BYTES_MAX);
+  saltIn[0] = PREFIX_ID_SALT;
+  saltIn.set(snapshotSalt, 1);
+  const idSaltOf = (id: string): Uint8Array => {
+    saltIn[33] = id.length;
+    saltIn.write(id, 34, 'latin1');
+    return H(saltIn.subarray(0, 34 + id.length));
+  };
+  const idHashOf = (id: string): Buffer => Buffer.from(H(Buffer.concat([Uint8Array.of(PREFIX_ID), idSaltOf(id), Buffer.from(id, 'latin1')])));
+
+  function recordSums(level: Buffer, index: number): bigint[] {
+    const out: bigint[] = [];
+    for (let a = 0; a < A; a++) out.push(readAmount(level, recordOffset(index) + 32 + AMOUNT_BYTES * a));
     return out;
   }
 
   /** Binary search of the customer's idHash among the sorted leaves. */
   function positionOf(customerId: string): number | undefined {
     if (typeof customerId !== 'string' || customerId.length === 0 || customerId.length > CUSTOMER_ID_BYTES_MAX || !CUSTOMER_ID_RE.test(customerId)) return undefined;
-    const target = Buffer.from(idHashOf(customerId));
+    const target = idHashOf(customerId);
     let lo = 0;
     let hi = N - 1;
     while (lo <= hi) {
@@ -376,26 +480,30 @@ export function buildLiabilitiesTree(params: BuildParams): LiabilitiesTree {
     proofFor(customerId: string): InclusionProof {
       const pos = positionOf(customerId);
       if (pos === undefined) throw new ReservesError('POR_UNKNOWN_CUSTOMER', 'customer not in this snapshot', { customerId });
-      saltIn[33] = customerId.length;
-      saltIn.write(customerId, 34, 'latin1');
-      const idSalt = H(saltIn.subarray(0, 34 + customerId.length));
-      const path: ProofStep[] = [];
+      const bytes: number[] = [];
       for (let h = 0; h < depth; h++) {
         const sib = (pos >> h) ^ 1;
         const level = levels[h]!;
-        path.push([level.toString('hex', recordOffset(sib), recordOffset(sib) + 32), ...recordSums(level, sib)]);
+        const o = recordOffset(sib);
+        for (let k = 0; k < 32; k++) bytes.push(level[o + k]!);
+        for (const s of recordSums(level, sib)) uleb128(s, bytes);
       }
       const proof: InclusionProof = {
-        ...published,
+        version: 2,
+        rootHash: published.rootHash,
+        snapshotTime: published.snapshotTime,
+        journalSeq: published.journalSeq,
         assets: [...published.assets],
         totals: [...published.totals],
+        leafCount: N,
+        depth,
         index: pos,
         customerId,
-        idSalt: hex(idSalt),
-        balances: recordSums(level0, pos),
-        path,
+        idSalt: hex(idSaltOf(customerId)),
+        balances: recordSums(level0, pos).map(String),
+        path: Buffer.from(bytes).toString('base64url'),
       };
-      assert(path.length === depth, 'proof path length equals depth', { depth });
+      assert(bytes.length >= 33 * depth, 'path holds a hash and sums per level', { depth });
       return proof;
     },
   };

@@ -40,6 +40,11 @@ const SEQ_RE = /^(0|[1-9][0-9]{0,19})$/;
 const ASSET_RE = /^[A-Z0-9]{2,10}$/;
 const TIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 const CUSTOMER_RE = /^[\x21-\x7e]+$/;
+const BASE64URL_RE = /^[A-Za-z0-9_-]*$/;
+/** A version-2 path is at most 24 levels × (32 + 16 × 19) bytes; its base64url text at most 4/3 of that. */
+const V2_PATH_CHARS_MAX = Math.ceil((24 * (32 + V_ASSET_COUNT_MAX * 19) * 4) / 3);
+/** LEB128 of a value below 2^128 takes at most 19 bytes (19 × 7 = 133 bits). */
+const VARINT_BYTES_MAX = 19;
 
 export type ProofCheckCode =
   | 'PROOF_FORMAT'
@@ -107,6 +112,77 @@ function amountBytes(v: bigint): Uint8Array {
   return hexToBytes(v.toString(16).padStart(2 * V_AMOUNT_BYTES, '0'));
 }
 
+const B64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/** RFC 4648 §5 base64url without padding, strict: only the alphabet, and the unused low bits of the last character must be zero (one spelling per byte string). */
+function base64UrlDecode(text: string): Uint8Array {
+  if (!BASE64URL_RE.test(text) || text.length % 4 === 1) fail('PROOF_FORMAT', 'path must be base64url without padding');
+  const out = new Uint8Array(Math.floor((text.length * 3) / 4));
+  let acc = 0;
+  let bits = 0;
+  let o = 0;
+  for (let i = 0; i < text.length; i++) {
+    acc = (acc << 6) | B64URL_ALPHABET.indexOf(text[i]!);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (acc >> bits) & 0xff;
+      acc &= (1 << bits) - 1;
+    }
+  }
+  if (acc !== 0) fail('PROOF_FORMAT', 'path is not canonical base64url');
+  return out;
+}
+
+interface Step {
+  hash: Uint8Array;
+  sums: bigint[];
+}
+
+/** Version 2: per level, sibling hash[32] then A unsigned LEB128 varints; exactly `depth` levels, no byte left over. */
+function stepsV2(path: unknown, depth: number, A: number): Step[] {
+  if (typeof path !== 'string' || path.length > V2_PATH_CHARS_MAX) fail('PROOF_FORMAT', 'path must be a base64url string');
+  const bytes = base64UrlDecode(path);
+  const steps: Step[] = [];
+  let o = 0;
+  for (let h = 0; h < depth; h++) {
+    if (o + 32 > bytes.length) fail('PROOF_SHAPE', `path must have exactly ${depth} steps`);
+    const hash = bytes.slice(o, o + 32);
+    o += 32;
+    const sums: bigint[] = [];
+    for (let a = 0; a < A; a++) {
+      let v = 0n;
+      let shift = 0n;
+      for (let k = 0; ; k++) {
+        if (o >= bytes.length) fail('PROOF_SHAPE', `path must have exactly ${depth} steps`);
+        if (k >= VARINT_BYTES_MAX) fail('PROOF_AMOUNT_RANGE', `path[${h}] sum[${a}] is not below 2^128`);
+        const b = bytes[o++]!;
+        v |= BigInt(b & 0x7f) << shift;
+        shift += 7n;
+        if ((b & 0x80) === 0) {
+          // One spelling per value: a final zero group after others is padding.
+          if (b === 0 && k > 0) fail('PROOF_FORMAT', `path[${h}] sum[${a}] is not a minimal varint`);
+          break;
+        }
+      }
+      if (v >= V_AMOUNT_LIMIT) fail('PROOF_AMOUNT_RANGE', `path[${h}] sum[${a}] is not below 2^128`);
+      sums.push(v);
+    }
+    steps.push({ hash, sums });
+  }
+  if (o !== bytes.length) fail('PROOF_SHAPE', `path must have exactly ${depth} steps`);
+  return steps;
+}
+
+/** Version 1: [[hash hex, sum, …], …], exactly `depth` steps. */
+function stepsV1(path: unknown, depth: number, A: number): Step[] {
+  if (!Array.isArray(path) || path.length !== depth) fail('PROOF_SHAPE', `path must have exactly ${depth} steps`);
+  return path.map((step: unknown, h) => {
+    if (!Array.isArray(step) || step.length !== 1 + A) fail('PROOF_FORMAT', `path[${h}] must be [hash, ${A} sums]`);
+    return { hash: hash32(step[0], `path[${h}] hash`), sums: step.slice(1).map((t, i) => amount(t, `path[${h}] sum[${i}]`)) };
+  });
+}
+
 function hash32(text: unknown, what: string): Uint8Array {
   if (typeof text !== 'string' || !HEX32_RE.test(text)) fail('PROOF_FORMAT', `${what} must be 64 lowercase hex characters`);
   return hexToBytes(text);
@@ -149,7 +225,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 function check(proofInput: unknown, published: string | PublishedRootInfo, expected: ExpectedCustomer | undefined): ProofCheck {
   if (typeof proofInput !== 'object' || proofInput === null || Array.isArray(proofInput)) fail('PROOF_FORMAT', 'proof must be a JSON object');
   const p = proofInput as Record<string, unknown>;
-  if (p.version !== 1) fail('PROOF_FORMAT', 'unsupported proof version');
+  if (p.version !== 1 && p.version !== 2) fail('PROOF_FORMAT', 'unsupported proof version');
 
   const assets = p.assets;
   if (!Array.isArray(assets) || assets.length < 1 || assets.length > V_ASSET_COUNT_MAX) fail('PROOF_FORMAT', 'assets must be a non-empty list');
@@ -185,8 +261,7 @@ function check(proofInput: unknown, published: string | PublishedRootInfo, expec
   if (depth !== impliedDepth) fail('PROOF_SHAPE', `depth ${depth} does not match leafCount ${leafCount}`);
   const index = int(p.index, 0, V_LEAF_COUNT_MAX - 1, 'index');
   if (index >= leafCount) fail('PROOF_SHAPE', 'index is not below leafCount');
-  const path = p.path;
-  if (!Array.isArray(path) || path.length !== depth) fail('PROOF_SHAPE', `path must have exactly ${depth} steps`);
+  const path = p.version === 1 ? stepsV1(p.path, depth, A) : stepsV2(p.path, depth, A);
 
   // (e) The leaf commits to this customer's own id.
   if (expected?.customerId !== undefined && expected.customerId !== customerId) fail('PROOF_CUSTOMER_MISMATCH', 'proof is for another customer id');
@@ -199,10 +274,8 @@ function check(proofInput: unknown, published: string | PublishedRootInfo, expec
   const zeros = new Array<bigint>(A).fill(0n);
 
   for (let h = 0; h < depth; h++) {
-    const step = path[h];
-    if (!Array.isArray(step) || step.length !== 1 + A) fail('PROOF_FORMAT', `path[${h}] must be [hash, ${A} sums]`);
-    const siblingHash = hash32(step[0], `path[${h}] hash`);
-    const siblingSums = step.slice(1).map((t, i) => amount(t, `path[${h}] sum[${i}]`));
+    const siblingHash = path[h]!.hash;
+    const siblingSums = path[h]!.sums;
     const siblingIndex = (index >> h) ^ 1;
     // (f) A sibling whose first leaf lies past the last real leaf is all padding: it must carry zero.
     if (siblingIndex * 2 ** h >= leafCount) {
