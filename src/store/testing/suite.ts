@@ -161,6 +161,31 @@ export function storeSuite(label: string, make: () => Promise<StoreHarness | nul
       }
     });
 
+    test('fencing: a second writer with a stale lastSeq is refused, and the journal never forks', async (t) => {
+      if (skip()) return t.skip('backend unavailable');
+      const { openStore } = await import('../open.ts');
+      const target = await h!.fresh();
+      const a = await openStore(target);
+      const b = await openStore(target);
+      try {
+        assert.deepEqual(await a.journal.open(), { lastSeq: 0 });
+        assert.deepEqual(await b.journal.open(), { lastSeq: 0 });
+        const mine = frames(1, 10);
+        await a.journal.append(mine);
+        await rejects(b.journal.append(frames(1, 5)), 'STORE_SEQ_GAP'); // b still believes lastSeq = 0
+        await rejects(b.journal.append(frames(11, 1)), 'STORE_SEQ_GAP'); // poisoned until it reopens
+        assert.deepEqual(await b.journal.open(), { lastSeq: 10 });
+        await b.journal.append(frames(11, 2)); // after catching up, b may lead
+        await rejects(a.journal.append(frames(11, 1)), 'STORE_SEQ_GAP'); // and the old leader is fenced
+        const all = await a.journal.read(1, 100);
+        assert.deepEqual(all.map((f) => f.seq), Array.from({ length: 12 }, (_, i) => i + 1));
+        for (let i = 0; i < 10; i++) assert.ok(Buffer.from(all[i]!.frame).equals(Buffer.from(mine[i]!.frame)));
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+
     test('snapshots: newest first, pruned to a few, exact bytes', async (t) => {
       if (skip()) return t.skip('backend unavailable');
       const store = await h!.open();
