@@ -3,6 +3,7 @@ import { CoreError } from '../errors.ts';
 import { checkDestination, checkLabel } from './destination.ts';
 import { toFils } from './fils.ts';
 import { DAY_MS, HOUR_MS, MONTH_MS, policyToJson, TIERS_MAX, validateWithdrawalPolicy, type WithdrawalPolicy } from './policy.ts';
+import { RollingLog } from './rolling.ts';
 import { checkExternalRisk, type RiskScore, scoreWithdrawal } from './score.ts';
 
 export const SECURITY_CHANGE_KINDS = ['password_reset', '2fa_change', 'api_key_created'] as const;
@@ -90,7 +91,7 @@ export class WithdrawalControls {
   readonly history = new Map<number, { count: number; maxFils: bigint }>();
   /** Accepted withdrawals of the last 30 days per customer, and of the last 24 h per asset, in ts order. */
   readonly userOutflows = new Map<number, OutflowEntry[]>();
-  readonly assetOutflows = new Map<string, OutflowEntry[]>();
+  readonly assetOutflows = new Map<string, RollingLog>();
   /**
    * Confirmation id → when it was consumed; a confirmation authorises one withdrawal only.
    * Kept a day (the longest TTL a policy allows, and consumed ≥ verified), so a pruned id is expired anyway.
@@ -250,9 +251,9 @@ export class WithdrawalControls {
     over(windowSum(mine, ts, MONTH_MS, amt, asset) + amount, tier.monthlyByAsset[asset] ?? 0n, 'user', '30d', asset);
     over(windowSum(mine, ts, DAY_MS, fl) + fils, tier.dailyFils, 'user', '24h', 'fils');
     over(windowSum(mine, ts, MONTH_MS, fl) + fils, tier.monthlyFils, 'user', '30d', 'fils');
-    const all = this.assetOutflows.get(asset) ?? [];
-    over(windowSum(all, ts, HOUR_MS, amt) + amount, p.platformHourlyByAsset[asset] ?? 0n, 'platform', '1h', asset);
-    over(windowSum(all, ts, DAY_MS, amt) + amount, p.platformDailyByAsset[asset] ?? 0n, 'platform', '24h', asset);
+    const all = this.assetOutflows.get(asset);
+    over((all?.sumAfter(ts - HOUR_MS) ?? 0n) + amount, p.platformHourlyByAsset[asset] ?? 0n, 'platform', '1h', asset);
+    over((all?.sumAfter(ts - DAY_MS) ?? 0n) + amount, p.platformDailyByAsset[asset] ?? 0n, 'platform', '24h', asset);
     // Risk.
     const external = checkExternalRisk(ask.externalRisk, p);
     const hist = this.history.get(userId);
@@ -276,13 +277,14 @@ export class WithdrawalControls {
     this.consumedConfirmations.set(a.confirmationId, ask.ts);
     const e: OutflowEntry = { id: withdrawalId, userId: ask.userId, asset: ask.asset, amount: ask.amount, fils: a.fils, ts: ask.ts };
     push(this.userOutflows, ask.userId, e);
-    push(this.assetOutflows, ask.asset, e);
+    this.log(ask.asset).push(e);
   }
 
   /** A cancelled or rejected withdrawal never left: it stops counting against the limits. */
   recordCancelled(withdrawalId: string, userId: number, asset: string): void {
     drop(this.userOutflows, userId, withdrawalId);
-    drop(this.assetOutflows, asset, withdrawalId);
+    const log = this.assetOutflows.get(asset);
+    if (log !== undefined && log.remove(withdrawalId) && log.length === 0) this.assetOutflows.delete(asset);
   }
 
   /** A settled withdrawal becomes history: the destination is no longer new; the amount joins the customer's record. */
@@ -304,12 +306,22 @@ export class WithdrawalControls {
    */
   private prune(userId: number, asset: string, now: number): void {
     pruneList(this.userOutflows, userId, now - MONTH_MS);
-    pruneList(this.assetOutflows, asset, now - DAY_MS);
+    const log = this.assetOutflows.get(asset);
+    if (log !== undefined) {
+      log.dropThrough(now - DAY_MS);
+      if (log.length === 0) this.assetOutflows.delete(asset);
+    }
     // Insertion order is consumption order, and consumption times only grow.
     for (const [id, usedTs] of this.consumedConfirmations) {
       if (usedTs >= now - CONFIRMATION_KEEP_MS) break;
       this.consumedConfirmations.delete(id);
     }
+  }
+
+  private log(asset: string): RollingLog {
+    let log = this.assetOutflows.get(asset);
+    if (log === undefined) this.assetOutflows.set(asset, (log = new RollingLog()));
+    return log;
   }
 
   // ---- state hash and snapshot -------------------------------------------------------------
@@ -331,7 +343,7 @@ export class WithdrawalControls {
     for (const u of [...this.lastDepositTs.keys()].sort(num)) yield `rd ${u} ${this.lastDepositTs.get(u)}`;
     for (const u of [...this.history.keys()].sort(num)) yield `rh ${u} ${this.history.get(u)!.count} ${this.history.get(u)!.maxFils}`;
     for (const u of [...this.userOutflows.keys()].sort(num)) for (const e of this.userOutflows.get(u)!) yield `ru ${u} ${JSON.stringify(e.id)} ${e.asset} ${e.amount} ${e.fils} ${e.ts}`;
-    for (const a of [...this.assetOutflows.keys()].sort()) for (const e of this.assetOutflows.get(a)!) yield `rx ${a} ${JSON.stringify(e.id)} ${e.userId} ${e.amount} ${e.fils} ${e.ts}`;
+    for (const a of [...this.assetOutflows.keys()].sort()) for (const e of this.assetOutflows.get(a)!.entries) yield `rx ${a} ${JSON.stringify(e.id)} ${e.userId} ${e.amount} ${e.fils} ${e.ts}`;
     for (const id of [...this.consumedConfirmations.keys()].sort()) yield `rc ${JSON.stringify(id)} ${this.consumedConfirmations.get(id)}`;
   }
 
@@ -347,7 +359,7 @@ export class WithdrawalControls {
       lastDepositTs: [...this.lastDepositTs],
       history: [...this.history].map(([u, h]) => [u, h.count, h.maxFils.toString()]),
       userOutflows: [...this.userOutflows.values()].flatMap((l) => l.map(out)),
-      assetOutflows: [...this.assetOutflows.values()].flatMap((l) => l.map(out)),
+      assetOutflows: [...this.assetOutflows.values()].flatMap((l) => l.entries.map(out)),
       consumedConfirmations: [...this.consumedConfirmations],
     };
   }
@@ -367,7 +379,7 @@ export class WithdrawalControls {
     for (const [u, count, maxFils] of s.history) c.history.set(u, { count, maxFils: BigInt(maxFils) });
     const entry = ([id, userId, asset, amount, fils, ts]: SnapOutflow): OutflowEntry => ({ id, userId, asset, amount: BigInt(amount), fils: BigInt(fils), ts });
     for (const r of s.userOutflows) push(c.userOutflows, r[1], entry(r));
-    for (const r of s.assetOutflows) push(c.assetOutflows, r[2], entry(r));
+    for (const r of s.assetOutflows) c.log(r[2]).push(entry(r));
     for (const [id, ts] of s.consumedConfirmations) c.consumedConfirmations.set(id, ts);
     return c;
   }
