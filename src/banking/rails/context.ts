@@ -119,3 +119,21 @@ export function ledgerOmnibusFils(engine: RailsEngine): bigint {
   const core = engine.core;
   return -core.ledger.balance(core.accountByKey(OMNIBUS));
 }
+
+const locks = new WeakMap<object, Promise<unknown>>();
+
+/**
+ * Runs `fn` after every earlier serialized operation on the same store has finished. The rails'
+ * actions read a record, await the engine, then write it: two interleaved (a match and a return
+ * of the same suspense item, two payout runs taking the same queued payouts) could both act.
+ * One store = one queue, within this process; one process runs the rails (single writer).
+ */
+export function serialized<T>(ctx: Pick<RailsContext, 'store'>, fn: () => Promise<T>): Promise<T> {
+  const prev = locks.get(ctx.store) ?? Promise.resolve();
+  const run = prev.then(fn, fn);
+  locks.set(
+    ctx.store,
+    run.catch(() => undefined),
+  );
+  return run;
+}

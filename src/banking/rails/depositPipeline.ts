@@ -2,7 +2,7 @@ import type { InboundFile } from '../bankAdapter.ts';
 import type { CamtEntry, CamtStatement } from '../camt.ts';
 import { type DepositDecision, decideDeposit } from '../deposits.ts';
 import { parseBankFile } from '../inbound.ts';
-import type { RailsContext } from './context.ts';
+import { type RailsContext, serialized } from './context.ts';
 import { BankRailsError } from './errors.ts';
 import { compactBankRef } from './ledgerView.ts';
 import { applyPaymentStatusReport, applyPayoutReturn, type StatusReportResult } from './payouts.ts';
@@ -48,11 +48,20 @@ export interface ImportReport {
 /** Files handled per call: a backlog is worked through in bounded steps. */
 export const IMPORT_FILES_MAX = 1_000;
 
-export async function importBankFiles(ctx: RailsContext, options: { filesMax?: number } = {}): Promise<ImportReport> {
+export function importBankFiles(ctx: RailsContext, options: { filesMax?: number } = {}): Promise<ImportReport> {
+  return serialized(ctx, () => importAll(ctx, options));
+}
+
+/** Applies one file without acknowledging it (the caller does, once this resolves). */
+export function importBankFile(ctx: RailsContext, f: InboundFile): Promise<ImportedFile> {
+  return serialized(ctx, () => importOne(ctx, f));
+}
+
+async function importAll(ctx: RailsContext, options: { filesMax?: number }): Promise<ImportReport> {
   const files = (await ctx.adapter.listInbound()).slice(0, Math.min(options.filesMax ?? IMPORT_FILES_MAX, IMPORT_FILES_MAX));
   const report: ImportReport = { files: [] };
   for (const f of files) {
-    const r = await importBankFile(ctx, f);
+    const r = await importOne(ctx, f);
     if (r.kind === 'rejected') await ctx.adapter.reject(f.id, r.rejectedReason ?? 'unreadable');
     else await ctx.adapter.acknowledge(f.id);
     report.files.push(r);
@@ -60,8 +69,7 @@ export async function importBankFiles(ctx: RailsContext, options: { filesMax?: n
   return report;
 }
 
-/** Applies one file without acknowledging it (the caller does, once this resolves). */
-export async function importBankFile(ctx: RailsContext, f: InboundFile): Promise<ImportedFile> {
+async function importOne(ctx: RailsContext, f: InboundFile): Promise<ImportedFile> {
   const out: ImportedFile = { id: f.id, name: f.name, kind: 'rejected', entries: 0, credited: 0, duplicates: 0, suspense: 0, payoutReturns: 0, skipped: 0, creditedFils: 0n };
   let parsed: ReturnType<typeof parseBankFile>;
   try {

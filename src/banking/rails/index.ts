@@ -17,6 +17,7 @@ export {
   type RailsDirectory,
   type RailsEngine,
   SUSPENSE,
+  serialized,
 } from './context.ts';
 export { listenerFailures, type OpenRailsOptions, openBankRails } from './openRails.ts';
 export { MemoryRailsStore, type RailsStore, SqliteRailsStore } from './store.ts';
@@ -34,7 +35,6 @@ export {
 } from './suspense.ts';
 export {
   aedWithdrawalTerms,
-  applyPaymentStatusReport,
   listPaymentAnomalies,
   type PaymentAnomaly,
   parseAedDestination,

@@ -181,3 +181,23 @@ test('an authorised withdrawal to a destination no longer verified is cancelled,
     await h.close();
   }
 });
+
+test('concurrent runs: two payout runs write each payout to one file; one pain.002 applied twice at once settles once', async () => {
+  const h = await harness();
+  try {
+    await withdrawals(h, ['W-A', 'W-B', 'W-C'], 100_000n);
+    const [a, b] = await Promise.all([sendPayouts(h.rails), sendPayouts(h.rails)]);
+    assert.equal(a.payoutsBatched + b.payoutsBatched, 3);
+    assert.equal(h.store.list<PayoutBatch>('batch').length, 1);
+    assert.equal(h.bank.balanceOf(IBAN_K), 300_000n);
+    assert.deepEqual(h.store.list('payoutQueue'), []);
+    const pain002 = (await h.bank.listInbound()).find((f) => f.name.startsWith('pain002'))!;
+    const { importBankFile } = await import('./depositPipeline.ts');
+    const [x, y] = await Promise.all([importBankFile(h.rails, pain002), importBankFile(h.rails, pain002)]);
+    assert.deepEqual([x.statuses!.settled + y.statuses!.settled, x.statuses!.repeats + y.statuses!.repeats], [3, 3]);
+    assert.deepEqual([...x.statuses!.anomalies, ...y.statuses!.anomalies], []);
+    assert.deepEqual(h.store.list<PayoutRecord>('payout').map((p) => p.state), ['settled', 'settled', 'settled']);
+  } finally {
+    await h.close();
+  }
+});

@@ -5,10 +5,10 @@ import type { CamtEntry } from '../camt.ts';
 import { checkIban } from '../iban.ts';
 import { buildPain001, PAIN001_TXS_MAX, type Payout, toSwiftText } from '../pain001.ts';
 import { type Pain002Report, type PaymentOutcome, paymentOutcome } from '../pain002.ts';
-import { availableOf, DEFAULT_PAYOUT_RAILS, OMNIBUS, type RailsContext, shortId } from './context.ts';
+import { availableOf, DEFAULT_PAYOUT_RAILS, OMNIBUS, type RailsContext, serialized, shortId } from './context.ts';
 import { BankRailsError } from './errors.ts';
 import { bankMemo } from './ledgerView.ts';
-import { put } from './store.ts';
+import { put, STORE_LIST_MAX } from './store.ts';
 import { applySuspenseReturnStatus, SUSPENSE_RETURN_PREFIX } from './suspense.ts';
 
 /**
@@ -136,7 +136,11 @@ export function queuePayout(ctx: RailsContext, withdrawalId: string): PayoutReco
     state: problem === undefined ? 'queued' : 'invalid',
     ...(problem === undefined ? {} : { note: problem }),
   };
-  put(ctx.store, 'payout', e2e, rec);
+  // The queue index keeps `sendPayouts` proportional to what waits, not to the payout history.
+  ctx.store.putMany([
+    { kind: 'payout', id: e2e, value: rec },
+    { kind: 'payoutQueue', id: e2e, value: { endToEndId: e2e } },
+  ]);
   return rec;
 }
 
@@ -159,7 +163,11 @@ export interface PayoutRunReport {
  * the batch and every payout's assignment in one transaction, (2) submit the file, (3) mark the
  * batch sent. Batches left `assigned` by a crash are re-submitted first with identical bytes.
  */
-export async function sendPayouts(ctx: RailsContext): Promise<PayoutRunReport> {
+export function sendPayouts(ctx: RailsContext): Promise<PayoutRunReport> {
+  return serialized(ctx, () => send(ctx));
+}
+
+async function send(ctx: RailsContext): Promise<PayoutRunReport> {
   const report = { filesSent: [] as string[], filesResent: [] as string[], payoutsBatched: 0, cancelledInvalid: [] as string[] };
   for (const b of ctx.store.list<PayoutBatch>('batch')) {
     if (b.state !== 'assigned') continue;
@@ -171,32 +179,43 @@ export async function sendPayouts(ctx: RailsContext): Promise<PayoutRunReport> {
   // Catch-up: authorisations the listener did not see (before a restart).
   for (const w of ctx.engine.core.withdrawals.values()) if (w.asset === 'AED' && w.state === 'authorized') queuePayout(ctx, w.id);
 
-  const payouts = ctx.store.list<PayoutRecord>('payout');
-  for (const p of payouts) {
+  const waiting = (): PayoutRecord[] =>
+    ctx.store
+      .list<{ endToEndId: string }>('payoutQueue')
+      .map((q) => ctx.store.get<PayoutRecord>('payout', q.endToEndId))
+      .filter((p): p is PayoutRecord => p !== undefined);
+  const dequeue = (p: PayoutRecord, value: PayoutRecord) => [
+    { kind: 'payout' as const, id: p.endToEndId, value },
+    { kind: 'payoutQueue' as const, id: p.endToEndId, value: undefined },
+  ];
+  for (const p of waiting()) {
     if (p.state !== 'invalid') continue;
     const r = await ctx.engine.submit({ type: 'withdrawal.cancel', withdrawalId: p.withdrawalId, reason: p.note ?? 'PAYOUT_INVALID' });
     if (r.ok || r.error?.code === 'UNKNOWN_HOLD') {
-      p.state = 'cancelled';
-      put(ctx.store, 'payout', p.endToEndId, p);
+      ctx.store.putMany(dequeue(p, { ...p, state: 'cancelled' }));
       report.cancelledInvalid.push(p.withdrawalId);
     }
   }
-  const queued: PayoutRecord[] = [];
-  for (const p of payouts) {
-    if (p.state !== 'queued') continue;
-    const w = ctx.engine.core.withdrawals.get(p.withdrawalId);
-    if (w === undefined || w.state !== 'authorized') {
-      // Cancelled by someone else (staff, risk) before it was written to a file.
-      p.state = 'cancelled';
-      p.note = 'WITHDRAWAL_GONE_BEFORE_BATCH';
-      put(ctx.store, 'payout', p.endToEndId, p);
-      continue;
-    }
-    queued.push(p);
-  }
   const max = Math.min(ctx.config.payoutBatchMax ?? 1000, PAIN001_TXS_MAX);
-  for (let i = 0; i < queued.length; i += max) {
-    const chunk = queued.slice(i, i + max);
+  // Bounded: each pass assigns up to `max` payouts or stops; the queue holds at most STORE_LIST_MAX.
+  for (let pass = 0; pass <= Math.ceil(STORE_LIST_MAX / max); pass++) {
+    // Read fresh and assign with no await in between: nothing else can take these payouts.
+    const chunk: PayoutRecord[] = [];
+    for (const p of waiting()) {
+      if (p.state !== 'queued') {
+        if (p.state !== 'invalid') ctx.store.putMany(dequeue(p, p));
+        continue;
+      }
+      const w = ctx.engine.core.withdrawals.get(p.withdrawalId);
+      if (w === undefined || w.state !== 'authorized') {
+        // Cancelled by someone else (staff, risk) before it was written to a file.
+        ctx.store.putMany(dequeue(p, { ...p, state: 'cancelled', note: 'WITHDRAWAL_GONE_BEFORE_BATCH' }));
+        continue;
+      }
+      chunk.push(p);
+      if (chunk.length >= max) break;
+    }
+    if (chunk.length === 0) break;
     const ids = chunk.map((p) => p.endToEndId);
     const batchId = `RPPO-${shortId(ids.join(','))}`;
     const createdAt = ctx.now();
@@ -212,9 +231,10 @@ export async function sendPayouts(ctx: RailsContext): Promise<PayoutRunReport> {
       payouts: chunk.map((p): Payout => ({ payoutId: p.endToEndId, creditorName: p.creditorName, creditorIban: p.creditorIban, amountFils: p.amountFils, remittance: `RAMPART WITHDRAWAL ${p.endToEndId}` })),
     });
     const batch: PayoutBatch = { batchId, fileName: `pain001-${batchId}.xml`, xml: file.xml, endToEndIds: ids, state: 'assigned' };
+    assert(ctx.store.get('batch', batchId) === undefined, 'a payout batch id repeats', { batchId });
     ctx.store.putMany([
       { kind: 'batch', id: batchId, value: batch },
-      ...chunk.map((p) => ({ kind: 'payout' as const, id: p.endToEndId, value: { ...p, state: 'batched', batchId } })),
+      ...chunk.flatMap((p) => dequeue(p, { ...p, state: 'batched', batchId })),
     ]);
     await ctx.adapter.submitPaymentFile(batch.fileName, batch.xml);
     batch.state = 'sent';

@@ -34,6 +34,9 @@ test('memory and SQLite stores behave the same; SQLite keeps records across reop
         { kind: 'batch', id: 'a', value: { x: 1 } },
       ]);
       s.putMany([{ kind: 'payout', id: 'b', value: { amountFils: 6n, state: 'batched' } }]);
+      s.putMany([{ kind: 'payoutQueue', id: 'b', value: 1 }]);
+      s.putMany([{ kind: 'payoutQueue', id: 'b', value: undefined }]);
+      assert.equal(s.get('payoutQueue', 'b'), undefined, 'undefined removes');
       assert.throws(() => s.putMany([{ kind: 'payout', id: 'c', value: 1 }, { kind: 'payout', id: '', value: 2 }]), (e) => e instanceof BankRailsError && e.code === 'STORE_ID');
     }
     const [m, q] = stores as [MemoryRailsStore, SqliteRailsStore];

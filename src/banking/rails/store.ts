@@ -12,13 +12,13 @@ import { BankRailsError } from './errors.ts';
  * Balances never live here: the engine's ledger is the only place money moves. This store only
  * remembers what the rails decided and sent, so a restart resumes instead of repeating.
  */
-export type RecordKind = 'suspense' | 'payout' | 'batch' | 'statement' | 'statementXml' | 'recon' | 'reconRef' | 'anomaly';
+export type RecordKind = 'suspense' | 'payout' | 'payoutQueue' | 'batch' | 'statement' | 'statementXml' | 'recon' | 'reconRef' | 'anomaly';
 
 export interface RailsStore {
   get<T>(kind: RecordKind, id: string): T | undefined;
   /** Records of one kind in id order; `limit` bounds the answer. */
   list<T>(kind: RecordKind, limit?: number): T[];
-  /** Writes all records or none. */
+  /** Writes all records or none; a record whose value is `undefined` is removed. */
   putMany(records: ReadonlyArray<{ kind: RecordKind; id: string; value: unknown }>): void;
   close(): void;
 }
@@ -77,9 +77,12 @@ export class MemoryRailsStore implements RailsStore {
   putMany(records: ReadonlyArray<{ kind: RecordKind; id: string; value: unknown }>): void {
     const encoded = records.map((r) => {
       checkId(r.id);
-      return { kind: r.kind, id: r.id, text: encodeRecord(r.value) };
+      return { kind: r.kind, id: r.id, text: r.value === undefined ? undefined : encodeRecord(r.value) };
     });
-    for (const r of encoded) this.map(r.kind).set(r.id, r.text);
+    for (const r of encoded) {
+      if (r.text === undefined) this.map(r.kind).delete(r.id);
+      else this.map(r.kind).set(r.id, r.text);
+    }
   }
 
   close(): void {}
@@ -95,6 +98,7 @@ export class SqliteRailsStore implements RailsStore {
   private readonly getStmt: Database.Statement;
   private readonly listStmt: Database.Statement;
   private readonly putStmt: Database.Statement;
+  private readonly delStmt: Database.Statement;
 
   constructor(path: string) {
     this.db = new Database(path);
@@ -107,6 +111,7 @@ export class SqliteRailsStore implements RailsStore {
     this.getStmt = this.db.prepare('SELECT value FROM rails_records WHERE kind = ? AND id = ?');
     this.listStmt = this.db.prepare('SELECT value FROM rails_records WHERE kind = ? ORDER BY id LIMIT ?');
     this.putStmt = this.db.prepare('INSERT INTO rails_records (kind, id, value) VALUES (?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET value = excluded.value');
+    this.delStmt = this.db.prepare('DELETE FROM rails_records WHERE kind = ? AND id = ?');
   }
 
   get<T>(kind: RecordKind, id: string): T | undefined {
@@ -122,10 +127,13 @@ export class SqliteRailsStore implements RailsStore {
   putMany(records: ReadonlyArray<{ kind: RecordKind; id: string; value: unknown }>): void {
     const encoded = records.map((r) => {
       checkId(r.id);
-      return [r.kind, r.id, encodeRecord(r.value)] as const;
+      return { kind: r.kind, id: r.id, text: r.value === undefined ? undefined : encodeRecord(r.value) };
     });
     this.db.transaction(() => {
-      for (const r of encoded) this.putStmt.run(...r);
+      for (const r of encoded) {
+        if (r.text === undefined) this.delStmt.run(r.kind, r.id);
+        else this.putStmt.run(r.kind, r.id, r.text);
+      }
     })();
   }
 

@@ -146,3 +146,22 @@ test('a return the bank rejects is reversed back into suspense once; the day sti
     await h.close();
   }
 });
+
+test('a match and a return of the same item at the same moment: exactly one happens', async () => {
+  const h = await harness();
+  try {
+    const stranger = makeUaeIban('035', '999');
+    h.bank.openAccount(stranger, 'RACE CONDITION LLC', 100_000n);
+    h.bank.transfer({ fromIban: stranger, toIban: COLLECTION, amountFils: 50_000n, remittance: 'x', at: h.iso() });
+    await importBankFiles(h.rails);
+    const [item] = listSuspense(h.rails);
+    const results = await Promise.allSettled([matchToCustomer(h.rails, item!.id, 1, 'staff-a'), returnToSender(h.rails, item!.id, 'staff-b'), matchToCustomer(h.rails, item!.id, 2, 'staff-c')]);
+    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'rejected']);
+    assert.equal(h.available(1), 50_000n);
+    assert.equal(h.available(2), 0n);
+    assert.equal(h.bank.balanceOf(stranger), 50_000n, 'not also returned');
+    assert.equal(suspenseFils(h), 0n);
+  } finally {
+    await h.close();
+  }
+});

@@ -3,7 +3,7 @@ import type { SuspenseReason } from '../deposits.ts';
 import { checkIban } from '../iban.ts';
 import { buildPain001, toSwiftText } from '../pain001.ts';
 import type { PaymentOutcome } from '../pain002.ts';
-import { availableOf, OMNIBUS, type RailsContext, SUSPENSE, shortId } from './context.ts';
+import { availableOf, OMNIBUS, type RailsContext, SUSPENSE, serialized, shortId } from './context.ts';
 import { BankRailsError } from './errors.ts';
 import { bankMemo, compactBankRef } from './ledgerView.ts';
 import { put } from './store.ts';
@@ -115,7 +115,11 @@ function checkStaff(staffId: string): void {
 }
 
 /** Credits the item to a customer's available AED (ref `suspense-match:<id>`). Same call again: same result. */
-export async function matchToCustomer(ctx: RailsContext, itemId: string, userId: number, staffId: string): Promise<SuspenseItem> {
+export function matchToCustomer(ctx: RailsContext, itemId: string, userId: number, staffId: string): Promise<SuspenseItem> {
+  return serialized(ctx, () => match(ctx, itemId, userId, staffId));
+}
+
+async function match(ctx: RailsContext, itemId: string, userId: number, staffId: string): Promise<SuspenseItem> {
   checkStaff(staffId);
   const item = load(ctx, itemId);
   if (!Number.isSafeInteger(userId) || userId <= 0) throw new BankRailsError('SUSPENSE_USER', 'userId must be a positive integer');
@@ -148,7 +152,11 @@ export async function matchToCustomer(ctx: RailsContext, itemId: string, userId:
  * memo naming `payout:<EndToEndId>` for reconciliation) and a one-payment pain.001 with
  * EndToEndId `RPSR-<id>`. The full amount is returned (charges SHAR: the bank may deduct its fee).
  */
-export async function returnToSender(ctx: RailsContext, itemId: string, staffId: string): Promise<SuspenseItem> {
+export function returnToSender(ctx: RailsContext, itemId: string, staffId: string): Promise<SuspenseItem> {
+  return serialized(ctx, () => returnItem(ctx, itemId, staffId));
+}
+
+async function returnItem(ctx: RailsContext, itemId: string, staffId: string): Promise<SuspenseItem> {
   checkStaff(staffId);
   const item = load(ctx, itemId);
   if ((item.state === 'returned' || item.state === 'return_settled') && item.return !== undefined) return item;
