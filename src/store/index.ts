@@ -9,7 +9,7 @@ export { StoreError, type StoreErrorCode } from './errors.ts';
 export { type Migration, MIGRATIONS, migrate, SCHEMA_VERSION, schemaVersion } from './migrations.ts';
 export { migrateStore, openStore, SQLITE_FILE, type Store, type StoreOptions } from './open.ts';
 export { JournalLease, type LeaseOptions, PgDb, PgJournal, type PgOptions } from './postgres.ts';
-export { type ApplyOutcome, CANDLE_PERIODS, type CandlePeriod, type ProjectionInput, Projector, READ_MODEL_TABLES } from './projector.ts';
+export { type ApplyOutcome, CANDLE_PERIODS, type CandlePeriod, type ProjectionInput, Projector, projectionInput, READ_MODEL_TABLES } from './projector.ts';
 export * from './queries.ts';
 export type { Dialect, SqlDb, SqlRunner } from './sql.ts';
 export { SqliteDb, SqliteJournal, type SqliteOptions } from './sqlite.ts';

@@ -1,5 +1,6 @@
 import type { Command } from '../core/commands.ts';
 import type { CommandResult, CoreEvent } from '../core/events.ts';
+import { type AccountMeta, accountKey } from '../core/ledger/accounts.ts';
 import { assert } from '../shared/assert.ts';
 import { StoreError } from './errors.ts';
 import { amount, int, type SqlDb, type SqlRunner } from './sql.ts';
@@ -13,6 +14,18 @@ export interface ProjectionInput {
   /** Account id (as in transfers) → stable key, e.g. `core.accountMeta(id)` through accountKey. */
   readonly accountKey: (id: number) => string;
   readonly assetOf: (id: number) => string;
+}
+
+/** Builds the projector's input from the core that produced `result` (its accounts never move ids). */
+export function projectionInput(core: { accountMeta(id: number): AccountMeta }, command: Command, result: CommandResult): ProjectionInput {
+  return {
+    seq: result.seq,
+    ts: command.ts,
+    command,
+    result,
+    accountKey: (id) => accountKey(core.accountMeta(id)),
+    assetOf: (id) => core.accountMeta(id).asset,
+  };
 }
 
 export const CANDLE_PERIODS = { '1m': 60_000, '5m': 300_000, '1h': 3_600_000, '1d': 86_400_000 } as const;

@@ -1,8 +1,7 @@
 import type { Command } from '../../core/commands.ts';
 import { defaultCoreConfig } from '../../core/config.ts';
 import { ExchangeCore } from '../../core/exchange.ts';
-import { accountKey } from '../../core/ledger/accounts.ts';
-import type { ProjectionInput } from '../projector.ts';
+import { type ProjectionInput, projectionInput } from '../projector.ts';
 
 /** Deterministic PRNG (mulberry32) so every run projects the same commands. */
 export function rng(seed: number): () => number {
@@ -35,12 +34,10 @@ export function buildWorkload(commands: number, seed = 7, users = 8, t0 = 1_700_
   const rand = rng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const inputs: ProjectionInput[] = [];
-  const accountKeyOf = (id: number) => accountKey(core.accountMeta(id));
-  const assetOf = (id: number) => core.accountMeta(id).asset;
   let ts = t0;
   const run = (c: Command) => {
     const result = core.apply(c);
-    inputs.push({ seq: result.seq, ts: c.ts, command: c, result, accountKey: accountKeyOf, assetOf });
+    inputs.push(projectionInput(core, c, result));
     return result;
   };
   for (let u = 1; u <= users; u++) {
