@@ -209,7 +209,9 @@ export class Projector {
   async rebuild(source: AsyncIterable<ProjectionInput> | Iterable<ProjectionInput>, batchSize = 1000): Promise<ApplyOutcome> {
     assert(batchSize > 0 && batchSize <= PROJECTION_BATCH_MAX, 'bad rebuild batch size', { batchSize });
     await this.db.tx(async (q) => {
-      for (const t of READ_MODEL_TABLES) await q.run(`DELETE FROM ${t}`);
+      // PostgreSQL TRUNCATE is transactional and O(1); SQLite turns an unqualified DELETE into a truncate.
+      if (q.dialect === 'postgres') await q.run(`TRUNCATE ${READ_MODEL_TABLES.join(', ')}`);
+      else for (const t of READ_MODEL_TABLES) await q.run(`DELETE FROM ${t}`);
       await q.run('UPDATE projection_state SET last_seq = 0 WHERE id = 1');
     });
     let applied = 0;
