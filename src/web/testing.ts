@@ -9,13 +9,12 @@ import { Accounts, openSqliteAccounts } from '../accounts/index.ts';
 import { buildApp } from '../api/index.ts';
 import { defaultCoreConfig } from '../core/config.ts';
 import { MarketMaker } from '../demo/marketMaker.ts';
-import { DEMO_USERS, MARKET_MAKER_USER_ID, seedDemo } from '../demo/seed.ts';
+import { DEMO_PASSWORD, seedDemo } from '../demo/seed.ts';
 import { Engine } from '../engine/engine.ts';
 import { FileJournal } from '../journal/fileJournal.ts';
 import { webPlugin } from './plugin.ts';
 
-/** The demo customers' password in the web tests (never used outside a temp data dir). */
-export const DEMO_PASSWORD = 'rampart demo password 2026';
+export { DEMO_PASSWORD };
 
 export interface WebDemo {
   readonly url: string;
@@ -26,9 +25,8 @@ export interface WebDemo {
 
 /**
  * A whole exchange for the browser tests: engine + file journal in a temp dir, the demo
- * seed with its market makers, the API (src/api buildApp) and the built web app, on one
- * loopback port. The demo customers get logins first (so their account ids are the
- * seed's user ids 1..3).
+ * seed (customers with logins, password DEMO_PASSWORD) with its market makers and a small
+ * taker, the API (src/api buildApp) and the built web app, on one loopback port.
  *
  * buildApp returns an app that has already booted, so the web plugin cannot be added to
  * it; here a small front server sends /api, /docs and the /ws upgrade to the API app and
@@ -40,8 +38,6 @@ export async function startWebDemo(options: { distDir: string; makerIntervalMs?:
   const engine = await Engine.open({ config: defaultCoreConfig, backend: new FileJournal(join(dir, 'journal')), clock: Date.now });
   const serverKey = { kid: 'web-test', key: randomBytes(32) };
   const accounts = new Accounts({ repo: openSqliteAccounts(':memory:'), engine, clock: Date.now, serverKey, passwordParams: { memoryKiB: 64, iterations: 1, parallelism: 1 } });
-  for (const u of DEMO_USERS) await accounts.createUser({ email: u.email, password: DEMO_PASSWORD });
-  await seedDemo(engine);
   const { app } = await buildApp({
     engine,
     accounts,
@@ -56,14 +52,18 @@ export async function startWebDemo(options: { distDir: string; makerIntervalMs?:
       rateLimits: { perIp: { capacity: 100_000, refillPerMinute: 1_000_000 }, perAccount: { capacity: 100_000, refillPerMinute: 1_000_000 } },
     },
   });
+  // seedDemo takes the CLI's Runtime and uses only its engine and accounts.
+  const { makerUserId } = await seedDemo({ engine, accounts, app } as unknown as Parameters<typeof seedDemo>[0]);
+  const takerUserId = accounts.repo.userByEmail('fatima@demo.rampart')?.id;
+  if (takerUserId === undefined) throw new Error('demo seed did not create fatima@demo.rampart');
   const web = Fastify({ logger: false });
   await web.register(webPlugin, { distDir: options.distDir });
   await web.ready();
 
   const interval = options.makerIntervalMs ?? 300;
   const makers = [
-    new MarketMaker(engine, { userId: MARKET_MAKER_USER_ID, market: 'BTC/AED', midTicks: 350_000, levels: 10, spreadTicks: 20, stepTicks: 15, qtyLots: 500, intervalMs: interval, seed: 7 }),
-    new MarketMaker(engine, { userId: MARKET_MAKER_USER_ID, market: 'ETH/AED', midTicks: 120_000, levels: 10, spreadTicks: 10, stepTicks: 10, qtyLots: 5000, intervalMs: interval, seed: 11 }),
+    new MarketMaker(engine, { userId: makerUserId, market: 'BTC/AED', midTicks: 350_000, levels: 10, spreadTicks: 20, stepTicks: 15, qtyLots: 500, intervalMs: interval, seed: 7 }),
+    new MarketMaker(engine, { userId: makerUserId, market: 'ETH/AED', midTicks: 120_000, levels: 10, spreadTicks: 10, stepTicks: 10, qtyLots: 5000, intervalMs: interval, seed: 11 }),
   ];
   for (const m of makers) m.start();
   // The demo makers only quote; a small taker (demo customer 3) crosses the spread now and
@@ -74,7 +74,7 @@ export async function startWebDemo(options: { distDir: string; makerIntervalMs?:
     const i = n++;
     const btc = i % 4 < 2;
     void engine
-      .submit({ type: 'order.place', userId: DEMO_USERS[2].userId, market: btc ? 'BTC/AED' : 'ETH/AED', side: i % 2 === 0 ? 'buy' : 'sell', kind: 'market', tif: 'IOC', qtyLots: btc ? 10 + (i % 7) * 5 : 20 + (i % 5) * 10 })
+      .submit({ type: 'order.place', userId: takerUserId, market: btc ? 'BTC/AED' : 'ETH/AED', side: i % 2 === 0 ? 'buy' : 'sell', kind: 'market', tif: 'IOC', qtyLots: btc ? 10 + (i % 7) * 5 : 20 + (i % 5) * 10 })
       .catch(() => undefined);
   }, takerMs);
 

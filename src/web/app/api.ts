@@ -347,6 +347,11 @@ export class LiveFeed {
     this.batcher.push(msg as WsMessage);
   }
 
+  /** Messages received and renders caused, for the e2e load test. */
+  stats(): { received: number; flushes: number } {
+    return { received: this.received, flushes: this.batcher.flushes };
+  }
+
   /** Sequence state of the local book, for the e2e test. */
   bookState(): { state: string; lastUpdateId: number; gaps: number } {
     return { state: this.book.state, lastUpdateId: this.book.lastUpdateId, gaps: this.book.gaps };

@@ -45,7 +45,9 @@ export function Chart({ market, tickSize, trades }: { market: string; tickSize: 
       localization: { locale: 'en-US' },
     });
     candles.current = c.addSeries(CandlestickSeries, { upColor: UP, downColor: DOWN, wickUpColor: UP, wickDownColor: DOWN, borderVisible: false });
-    volume.current = c.addSeries(HistogramSeries, { priceFormat: { type: 'volume' }, priceScaleId: 'vol', color: '#3b4a5c' });
+    volume.current = c.addSeries(HistogramSeries, { priceFormat: { type: 'volume' }, priceScaleId: 'vol', color: '#3b4a5c', lastValueVisible: false, priceLineVisible: false });
+    // Candles in the top three quarters, volume in the bottom fifth: they never overlap.
+    c.priceScale('right').applyOptions({ scaleMargins: { top: 0.08, bottom: 0.25 } });
     c.priceScale('vol').applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
     chart.current = c;
     return () => {
