@@ -121,7 +121,7 @@ export async function restoreBackup(backupPath: string, target: StoreOptions): P
   if (info.schemaVersion > SCHEMA_VERSION) throw new StoreError('STORE_SCHEMA_TOO_NEW', 'backup was made by newer code', { found: info.schemaVersion, known: SCHEMA_VERSION });
   const toSqlite = target.databaseUrl === undefined || target.databaseUrl === '';
   if (toSqlite && info.kind === 'sqlite-file') {
-    if (target.dataDir === undefined) throw new StoreError('STORE_IO', 'dataDir is required');
+    if (target.dataDir === undefined) throw new StoreError('STORE_CONFIG_INVALID', 'dataDir is required');
     const file = join(target.dataDir, SQLITE_FILE);
     try {
       mkdirSync(target.dataDir, { recursive: true, mode: 0o700 });

@@ -12,6 +12,7 @@ export type StoreErrorCode =
   | 'STORE_CONFLICT' // a unique key collided (a second writer, a replayed batch)
   | 'STORE_CURSOR_INVALID' // a pagination cursor that this code did not issue
   | 'STORE_LIMIT_INVALID'
+  | 'STORE_CONFIG_INVALID' // bad options: no dataDir or URL, a schema name that is not a plain identifier
   | 'STORE_CLOSED'
   | 'STORE_NOT_EMPTY' // restore refuses to write over an existing journal
   | 'STORE_BACKUP_INVALID';

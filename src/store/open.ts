@@ -43,7 +43,7 @@ async function openDb(options: StoreOptions): Promise<{ db: SqlDb; journal: Jour
     const pg = await PgDb.open({ ...options.postgres, url: options.databaseUrl, ...(options.schema === undefined ? {} : { schema: options.schema }) });
     return { db: pg, journal: new PgJournal(pg) };
   }
-  if (options.dataDir === undefined) throw new StoreError('STORE_IO', 'dataDir or databaseUrl is required');
+  if (options.dataDir === undefined) throw new StoreError('STORE_CONFIG_INVALID', 'dataDir or databaseUrl is required');
   try {
     mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   } catch (e) {

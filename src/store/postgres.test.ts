@@ -58,6 +58,13 @@ storeSuite('postgres', async () => {
 
 const code = (e: unknown) => (e instanceof StoreError ? e.code : `not a StoreError: ${String(e)}`);
 
+test('postgres: a schema name is an identifier, never SQL', async () => {
+  for (const bad of ['x; DROP SCHEMA public CASCADE', 'Upper', 'a-b', '', '1abc', 'x'.repeat(64), 'ré']) {
+    await assert.rejects(openStore({ databaseUrl: URL, schema: bad }), (e) => code(e) === 'STORE_CONFIG_INVALID', bad);
+  }
+  await assert.rejects(openStore({}), (e) => code(e) === 'STORE_CONFIG_INVALID');
+});
+
 test('postgres: unreachable server at start → STORE_UNAVAILABLE', async () => {
   await assert.rejects(openStore({ databaseUrl: 'postgres://postgres@127.0.0.1:1/test' }), (e) => code(e) === 'STORE_UNAVAILABLE');
 });

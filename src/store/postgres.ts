@@ -51,7 +51,7 @@ export class PgDb implements SqlDb {
 
   static async open(options: PgOptions): Promise<PgDb> {
     const schema = options.schema ?? null;
-    if (schema !== null && !SCHEMA_RE.test(schema)) throw new StoreError('STORE_IO', 'schema name must be lower-case letters, digits, _', { schema: schema.slice(0, 80) });
+    if (schema !== null && !SCHEMA_RE.test(schema)) throw new StoreError('STORE_CONFIG_INVALID', 'schema name must be lower-case letters, digits, _', { schema: schema.slice(0, 80) });
     const pool = new pg.Pool({
       connectionString: options.url,
       max: options.poolMax ?? 4,
@@ -283,7 +283,7 @@ export class JournalLease {
 
   static async acquire(options: LeaseOptions): Promise<JournalLease> {
     const schema = options.schema ?? null;
-    if (schema !== null && !SCHEMA_RE.test(schema)) throw new StoreError('STORE_IO', 'bad schema name', { schema: schema.slice(0, 80) });
+    if (schema !== null && !SCHEMA_RE.test(schema)) throw new StoreError('STORE_CONFIG_INVALID', 'schema name must be lower-case letters, digits, _', { schema: schema.slice(0, 80) });
     const client = new pg.Client({
       connectionString: options.url,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
