@@ -116,6 +116,8 @@ export class ApiError extends Error {
 }
 
 const CSRF_COOKIE = '__Host-rampart_csrf';
+/** Fired on window when a private call answers 401. */
+export const UNAUTHENTICATED_EVENT = 'rampart:unauthenticated';
 let csrfToken: string | null = null;
 
 function csrf(): string | null {
@@ -155,6 +157,8 @@ async function call<T>(method: string, path: string, body?: unknown, headers: Re
   }
   if (!res.ok) {
     const err = (json as { error?: { code?: string; message?: string } } | null)?.error;
+    // A session that expired (15 min idle, 12 h absolute) turns the page back to logged-out.
+    if (res.status === 401 && path !== '/session') dispatchEvent(new Event(UNAUTHENTICATED_EVENT));
     throw new ApiError(err?.code ?? `HTTP_${res.status}`, err?.message ?? res.statusText, res.status);
   }
   return json as T;

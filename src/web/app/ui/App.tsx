@@ -1,6 +1,6 @@
 import { type ReactNode, useEffect, useMemo, useState } from 'react';
 import type { LANGS } from '../../lib/i18n.ts';
-import { api, type Market, probeSession } from '../api.ts';
+import { api, type Market, probeSession, UNAUTHENTICATED_EVENT } from '../api.ts';
 import { Login, Signup } from './Auth.tsx';
 import { type AppContextValue, AppContext, tFor, useLangState, usePathState } from './context.tsx';
 import { ErrorBoundary } from './ErrorBoundary.tsx';
@@ -21,6 +21,11 @@ export function App() {
   const status = useStatus();
   const t = useMemo(() => tFor(lang), [lang]);
 
+  useEffect(() => {
+    const off = () => setLoggedIn(false);
+    addEventListener(UNAUTHENTICATED_EVENT, off);
+    return () => removeEventListener(UNAUTHENTICATED_EVENT, off);
+  }, []);
   useEffect(() => {
     void probeSession().then(setLoggedIn);
     api.markets().then(setMarkets, (e: unknown) => setMarketsError(e instanceof Error ? e.message : String(e)));
