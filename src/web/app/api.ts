@@ -305,6 +305,7 @@ export class LiveFeed {
   private privateStreams = false;
   private nextId = 1;
   private closed = false;
+  private reopenOnOpen = false;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private view: MarketView;
   private readonly listeners = new Set<Listener>();
@@ -343,7 +344,9 @@ export class LiveFeed {
   setAuthenticated(on: boolean): void {
     if (on === this.privateStreams) return;
     this.privateStreams = on;
-    this.ws?.close(1000, 'session changed');
+    // A socket still connecting is closed as soon as it opens (closing it earlier makes the browser log an error).
+    if (this.ws?.readyState === WebSocket.CONNECTING) this.reopenOnOpen = true;
+    else this.ws?.close(1000, 'session changed');
   }
 
   /** Feeds one message as if it came from the socket (the e2e test forces a sequence gap with it). */
@@ -379,6 +382,11 @@ export class LiveFeed {
     this.ws = ws;
     ws.onopen = () => {
       this.attempt = 0;
+      if (this.reopenOnOpen) {
+        this.reopenOnOpen = false;
+        ws.close(1000, 'session changed');
+        return;
+      }
       this.send('SUBSCRIBE', this.publicStreams(this.market));
       if (this.privateStreams) this.send('SUBSCRIBE', ['orders', 'fills', 'balances']);
     };

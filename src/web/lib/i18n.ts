@@ -130,6 +130,14 @@ const en = {
   passwordHint: 'At least 12 characters',
   network: 'Network',
   destination: 'Destination address',
+  rootHash: 'Published root hash',
+  proofJson: 'Your proof (JSON)',
+  allowTrading: 'Allow trading',
+  incidents: 'Incidents',
+  addAddress: 'Add an address',
+  keyId: 'Key ID',
+  secret: 'Secret',
+  twoFactorHint: 'An authenticator app (RFC 6238 TOTP) protects logins, new withdrawal addresses and withdrawals.',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -257,6 +265,14 @@ const ar: Record<MessageKey, string> = {
   passwordHint: '12 حرفاً على الأقل',
   network: 'الشبكة',
   destination: 'عنوان الوجهة',
+  rootHash: 'جذر الشجرة المنشور',
+  proofJson: 'إثباتك (JSON)',
+  allowTrading: 'السماح بالتداول',
+  incidents: 'الحوادث',
+  addAddress: 'إضافة عنوان',
+  keyId: 'معرّف المفتاح',
+  secret: 'المفتاح السري',
+  twoFactorHint: 'يحمي تطبيق المصادقة عمليات الدخول وعناوين السحب الجديدة وعمليات السحب.',
 };
 
 const DICTS: Record<Lang, Record<MessageKey, string>> = { en, ar };

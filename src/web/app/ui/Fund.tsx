@@ -158,6 +158,7 @@ function Withdraw() {
           )
         }
       </Show>
+      <h3>{t('addAddress')}</h3>
       <form className="stack" onSubmit={(e) => run(e, () => api.addWithdrawalAddress(asset, address, label, addrTotp))}>
         <label htmlFor={`${id}-asset`}>{t('asset')}</label>
         <select id={`${id}-asset`} value={asset} onChange={(e) => setAsset(e.target.value)}>
@@ -175,6 +176,7 @@ function Withdraw() {
           {t('save')}
         </button>
       </form>
+      <h3>{t('withdraw')}</h3>
       <form className="stack" onSubmit={(e) => run(e, () => api.withdraw(asset, addressId, amount, totp))}>
         <label htmlFor={`${id}-aid`}>{t('destination')}</label>
         <select id={`${id}-aid`} value={addressId} onChange={(e) => setAddressId(e.target.value)}>

@@ -87,9 +87,9 @@ export function Reserves() {
             </button>
           )}
           <form onSubmit={verifyPasted} className="stack">
-            <label htmlFor={`${id}-root`}>Root hash</label>
+            <label htmlFor={`${id}-root`}>{t('rootHash')}</label>
             <input id={`${id}-root`} dir="ltr" className="mono" value={root} onChange={(e) => setRoot(e.target.value)} placeholder="64 hex" />
-            <label htmlFor={`${id}-proof`}>Proof (JSON)</label>
+            <label htmlFor={`${id}-proof`}>{t('proofJson')}</label>
             <textarea id={`${id}-proof`} dir="ltr" rows={5} className="mono" value={proofText} onChange={(e) => setProofText(e.target.value)} />
             <button type="submit" className="btn">
               {t('submit')}

@@ -38,9 +38,12 @@ function TwoFactor() {
   return (
     <Panel title={t('twoFactor')} id="twofa">
       {setup === null ? (
-        <button type="button" className="btn" onClick={() => api.totpSetup().then(setSetup, fail)}>
-          {t('enable2fa')}
-        </button>
+        <>
+          <p className="muted small">{t('twoFactorHint')}</p>
+          <button type="button" className="btn" onClick={() => api.totpSetup().then(setSetup, fail)}>
+            {t('enable2fa')}
+          </button>
+        </>
       ) : codes === null ? (
         <form onSubmit={confirm} className="stack">
           <Qr text={setup.otpauthUri} label={t('twoFactor')} />
@@ -135,7 +138,7 @@ function ApiKeys() {
         <label htmlFor={`${id}-label`}>{t('label')}</label>
         <input id={`${id}-label`} required maxLength={64} value={label} onChange={(e) => setLabel(e.target.value)} />
         <label className="check">
-          <input type="checkbox" checked={trade} onChange={(e) => setTrade(e.target.checked)} /> trade
+          <input type="checkbox" checked={trade} onChange={(e) => setTrade(e.target.checked)} /> {t('allowTrading')}
         </label>
         <button type="submit" className="btn">
           {t('createKey')}
@@ -144,12 +147,16 @@ function ApiKeys() {
       {secret !== null && (
         <div className="notice" role="alert">
           <p>{t('secretOnce')}</p>
-          <p>
-            <Num className="mono break">{secret.keyId}</Num>
-          </p>
-          <p>
-            <Num className="mono break">{secret.secret}</Num> <CopyButton text={secret.secret} />
-          </p>
+          <dl className="kv">
+            <dt>{t('keyId')}</dt>
+            <dd>
+              <Num className="mono break">{secret.keyId}</Num> <CopyButton text={secret.keyId} label={t('keyId')} />
+            </dd>
+            <dt>{t('secret')}</dt>
+            <dd>
+              <Num className="mono break">{secret.secret}</Num> <CopyButton text={secret.secret} label={t('secret')} />
+            </dd>
+          </dl>
         </div>
       )}
       <p role="status" className="small">

@@ -74,7 +74,7 @@ export function StatusPage({ status }: { status: StatusReport | null }) {
         </table>
       </Panel>
       {(status?.incidents ?? []).length > 0 && (
-        <Panel title="Incidents" id="incidents">
+        <Panel title={t('incidents')} id="incidents">
           <ul className="plain">
             {status!.incidents!.map((i) => (
               <li key={i.id}>

@@ -43,6 +43,13 @@ export const Trades = memo(function Trades({ view, market }: { view: MarketView;
               </td>
             </tr>
           ))}
+          {/* Always ROWS rows: a filling list must not push the panels below it. */}
+          {Array.from({ length: Math.max(0, ROWS - Math.max(rows.length, 1)) }, (_, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: filler rows have no identity
+            <tr key={`pad${i}`} className="pad-row">
+              <td colSpan={3} />
+            </tr>
+          ))}
         </tbody>
       </table>
     </Panel>
