@@ -208,3 +208,33 @@ export function verifyBundle(input: unknown, verifiers: Readonly<Record<string, 
   }
   return result(signaturesVerified);
 }
+
+/** A verifier that may answer asynchronously (EIP-191 recovery in viem is async). */
+export type MaybeAsyncSignatureVerifier = (asset: string, address: string, message: string, signature: string) => boolean | Promise<boolean>;
+
+/**
+ * verifyBundle with verifiers that may be async: every signature is checked first (awaited,
+ * a throw or rejection counts as invalid), then the same checks as verifyBundle run on the answers.
+ */
+export async function verifyBundleAsync(input: unknown, verifiers: Readonly<Record<string, MaybeAsyncSignatureVerifier>>): Promise<BundleCheck> {
+  const shape = verifyBundle(input, {});
+  if (shape.problems.some((p) => p.code === 'BUNDLE_FORMAT')) return shape;
+  const bundle = input as ReservesBundle;
+  const answers = new Map<string, boolean>();
+  const key = (asset: string, address: string, message: string, signature: string) => JSON.stringify([asset, address, message, signature]);
+  for (const e of bundle.addresses) {
+    const verify = Object.hasOwn(verifiers, e.asset) ? verifiers[e.asset] : undefined;
+    if (verify === undefined) continue;
+    const message = reserveMessage(bundle, e.asset, e.address);
+    let valid = false;
+    try {
+      valid = (await verify(e.asset, e.address, message, e.signature)) === true;
+    } catch {
+      valid = false;
+    }
+    answers.set(key(e.asset, e.address, message, e.signature), valid);
+  }
+  const sync: Record<string, SignatureVerifier> = {};
+  for (const asset of Object.keys(verifiers)) sync[asset] = (a, address, message, signature) => answers.get(key(a, address, message, signature)) === true;
+  return verifyBundle(input, sync);
+}

@@ -13,5 +13,9 @@ import { ValidationError } from '../shared/errors.ts';
  *   POR_TOO_MANY_LEAVES    more customers than the tree's stated maximum
  *   POR_UNKNOWN_CUSTOMER   a proof was asked for a customer not in the snapshot
  *   POR_FILE               a proof or bundle file cannot be read or parsed
+ *   RESERVES_READ          a node's answer is malformed or inconsistent (reorg during the read, unknown UTXO)
+ *   RESERVES_SIGNATURE_MISSING  a reserve address has no proof-of-control signature
+ *   RESERVES_SIGNATURE_INVALID  a signature does not prove control for this snapshot
+ *   POR_STORE              the snapshot history store cannot be read or written, or a snapshot is unknown
  */
 export class ReservesError extends ValidationError {}

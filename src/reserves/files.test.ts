@@ -72,22 +72,23 @@ describe('verifyBundleFile', () => {
   };
   const verifiers = { BTC: approveAll, ETH: approveAll };
 
-  it('prints the ratio per asset and passes when every asset is covered', () => {
-    const r = verifyBundleFile(write({ BTC: '2500000', ETH: '1000000000000000000', AED: '150000' }, '2500000'), { verifiers, liabilities: tree.published });
+  it('prints the ratio per asset and passes when every asset is covered', async () => {
+    const r = await verifyBundleFile(write({ BTC: '2500000', ETH: '1000000000000000000', AED: '150000' }, '2500000'), { verifiers, liabilities: tree.published });
     assert.ok(r.ok, r.lines.join('\n'));
     assert.ok(r.lines.some((l) => l.includes('BTC') && l.includes('ratio 1.0000 covered')));
   });
 
-  it('fails with RESERVES_SHORT when an asset is one satoshi short', () => {
-    const r = verifyBundleFile(write({ BTC: '2499999', ETH: '1000000000000000000', AED: '150000' }, '2499999'), { verifiers, liabilities: tree.published });
+  it('fails with RESERVES_SHORT when an asset is one satoshi short', async () => {
+    const r = await verifyBundleFile(write({ BTC: '2499999', ETH: '1000000000000000000', AED: '150000' }, '2499999'), { verifiers, liabilities: tree.published });
     assert.equal(r.ok, false);
     assert.equal(r.code, 'RESERVES_SHORT');
     assert.ok(r.lines.some((l) => l.includes('SHORT')));
   });
 
-  it('fails without signature verifiers, and on an unreadable file', () => {
-    const r = verifyBundleFile(write({ BTC: '2500000', ETH: '1000000000000000000', AED: '150000' }, '2500000'));
-    assert.equal(r.code, 'BUNDLE_NO_VERIFIER');
-    assert.equal(verifyBundleFile(join(dir, 'nope.json')).code, 'POR_FILE');
+  it('fails without signature verifiers, with the real chain verifiers on fake signatures, and on an unreadable file', async () => {
+    const path = write({ BTC: '2500000', ETH: '1000000000000000000', AED: '150000' }, '2500000');
+    assert.equal((await verifyBundleFile(path, { verifiers: {} })).code, 'BUNDLE_NO_VERIFIER');
+    assert.equal((await verifyBundleFile(path)).code, 'BUNDLE_SIGNATURE_INVALID');
+    assert.equal((await verifyBundleFile(join(dir, 'nope.json'))).code, 'POR_FILE');
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { formatDecimal } from '../shared/decimal.ts';
-import { type SignatureVerifier, verifyBundle } from './bundle.ts';
+import { type MaybeAsyncSignatureVerifier, verifyBundleAsync } from './bundle.ts';
+import { chainSignatureVerifiers } from './signatures.ts';
 import { reserveRatio } from './ratio.ts';
 import type { PublishedSnapshot } from './tree.ts';
 import { type ExpectedCustomer, type PublishedRootInfo, verifyInclusionProof } from './verify.ts';
@@ -69,16 +70,17 @@ export function verifyProofFile(path: string, options: ProofFileOptions = {}): F
 }
 
 export interface BundleFileOptions {
-  verifiers?: Readonly<Record<string, SignatureVerifier>>;
+  /** Signature verifiers per asset; default: BTC BIP-322 and ETH EIP-191 (chainSignatureVerifiers), so the CLI needs nothing else. */
+  verifiers?: Readonly<Record<string, MaybeAsyncSignatureVerifier>>;
   /** The liabilities snapshot; when given, the reserve ratio per asset is printed and must be ≥ 1. */
   liabilities?: PublishedSnapshot;
 }
 
 /** Verifies a reserves bundle file for an auditor; with the liabilities snapshot, also the ratio. */
-export function verifyBundleFile(path: string, options: BundleFileOptions = {}): FileCheck {
+export async function verifyBundleFile(path: string, options: BundleFileOptions = {}): Promise<FileCheck> {
   const read = readJson(path, BUNDLE_FILE_BYTES_MAX);
   if (!read.ok) return { ok: false, code: 'POR_FILE', lines: [`fail: cannot read bundle ${path}: ${read.message}`] };
-  const r = verifyBundle(read.value, options.verifiers ?? {});
+  const r = await verifyBundleAsync(read.value, options.verifiers ?? chainSignatureVerifiers());
   const lines: string[] = [];
   let ok = r.ok;
   let code = r.problems[0]?.code as string | undefined;
