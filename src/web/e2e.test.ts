@@ -198,7 +198,7 @@ describe('web app in Chromium', { skip, timeout: 240_000 }, () => {
     await page.setViewportSize({ width: 1440, height: 900 });
   });
 
-  test('log in as a demo customer, place a resting limit order, see it, cancel it', async () => {
+  test('log in as a demo customer, place a resting limit order, see it, amend it, cancel it', async () => {
     await page.goto(`${demo.url}/login`);
     await shot('login');
     await page.fill('input[type=email]', 'alice@demo.rampart');
@@ -215,6 +215,11 @@ describe('web app in Chromium', { skip, timeout: 240_000 }, () => {
     assert.match((await page.textContent('[data-testid=open-orders]')) ?? '', /300,000/);
     await page.waitForTimeout(800);
     await shot('trade-logged-in', true);
+    // Amend the price (PATCH /orders/{id}), then cancel.
+    await page.click('[data-testid=open-orders] button:has-text("Amend")');
+    await page.fill('[data-testid=open-orders] input[aria-label="Price"]', '300001');
+    await page.click('[data-testid=open-orders] button:has-text("Save")');
+    await page.waitForSelector('[data-testid=open-orders] td:has-text("300,001")', { timeout: 10_000 });
     await page.click('[data-testid=open-orders] button.danger');
     await page.waitForSelector('[data-testid=open-orders]', { state: 'detached', timeout: 10_000 });
     await page.click('#tab-balances');

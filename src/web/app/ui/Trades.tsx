@@ -4,7 +4,7 @@ import type { Market, MarketView } from '../api.ts';
 import { Num, Panel, formatTime } from './common.tsx';
 import { useApp } from './context.tsx';
 
-const ROWS = 20;
+const ROWS = 16;
 
 export const Trades = memo(function Trades({ view, market }: { view: MarketView; market: Market }) {
   const { t } = useApp();
