@@ -104,6 +104,20 @@ describe('web app in Chromium', { skip, timeout: 240_000 }, () => {
     assert.equal(await page.evaluate(() => performance.getEntriesByType('navigation').length), 1, 'no reload');
   });
 
+  test('a dropped connection reconnects and the book comes back live from a new snapshot', async () => {
+    const before = (await page.evaluate('window.__rampartFeed.getView().reconnects')) as number;
+    await page.evaluate('window.__rampartFeed.ws.close(4000, "test")');
+    await page.waitForFunction((n) => (window.__rampartFeed as unknown as { getView(): { reconnects: number } }).getView().reconnects > n, before, { timeout: 5000 });
+    await page.waitForSelector('[data-testid=conn][data-state=live]', { timeout: 15_000 });
+    assert.equal(await page.evaluate(() => window.__rampartFeed!.bookState().state), 'live');
+  });
+
+  test('clicking a price in the book fills the order form', async () => {
+    const price = ((await page.textContent('.book-row.bid .price')) ?? '').replace(/,/g, '').trim();
+    await page.click('.book-row.bid .price button');
+    assert.equal(await page.inputValue('[data-testid=order-form] input[name=price]'), price);
+  });
+
   test('a burst of 5,000 book updates (~10,000/s): at most one render per frame, no long task', async () => {
     // Passed as source text: the test's TypeScript transform would add helpers (__name) the page lacks.
     const r = (await page.evaluate(`(async () => {
@@ -178,6 +192,16 @@ describe('web app in Chromium', { skip, timeout: 240_000 }, () => {
     const focused = await page.evaluate(() => ({ cls: document.activeElement?.className, top: document.activeElement?.getBoundingClientRect().top ?? -1 }));
     assert.equal(focused.cls, 'skip');
     assert.ok(focused.top >= 0, 'skip link on screen when focused');
+    // Every next stop shows a focus ring.
+    for (let i = 0; i < 6; i++) {
+      await page.keyboard.press('Tab');
+      const outline = await page.evaluate(() => {
+        const el = document.activeElement as HTMLElement | null;
+        const cs = el === null ? null : getComputedStyle(el);
+        return cs === null ? 'none' : `${cs.outlineStyle} ${cs.outlineWidth}`;
+      });
+      assert.match(outline, /^solid [3-9]px$/, `focus ring on tab stop ${i + 2}`);
+    }
     const unlabeled = await page.$$eval('input, select, textarea', (els) =>
       els.filter((e) => {
         const el = e as HTMLInputElement;
