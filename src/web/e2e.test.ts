@@ -356,4 +356,33 @@ describe('web app in Chromium', { skip, timeout: 240_000 }, () => {
     await shot('staff');
     await page.unroute('**/api/v1/staff/incident');
   });
+
+  test('login asks for the authenticator code when the server says so; sign-up goes on to login (stubbed routes)', async () => {
+    const ctx2 = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const p2 = await ctx2.newPage();
+    const bodies: unknown[] = [];
+    await p2.route('**/api/v1/session', async (r) => {
+      bodies.push(r.request().postDataJSON());
+      if (bodies.length === 1) await r.fulfill({ status: 401, json: { error: { code: 'TOTP_REQUIRED', message: 'authenticator code required' } } });
+      else await r.fulfill({ status: 200, json: { userId: 7, csrfToken: 'x' } });
+    });
+    await p2.route('**/api/v1/users', (r) => r.fulfill({ status: 201, json: { userId: 8 } }));
+    await p2.goto(`${demo.url}/signup`);
+    await p2.fill('input[type=email]', 'new@demo.rampart');
+    await p2.fill('input[type=password]', 'a long enough password');
+    await p2.click('form button[type=submit]');
+    await p2.waitForURL(`${demo.url}/login`);
+    await p2.fill('input[type=email]', 'alice@demo.rampart');
+    await p2.fill('input[type=password]', 'whatever');
+    await p2.click('[data-testid=login-form] button[type=submit]');
+    await p2.waitForSelector('input[autocomplete=one-time-code]');
+    await p2.fill('input[autocomplete=one-time-code]', '123456');
+    await p2.click('[data-testid=login-form] button[type=submit]');
+    await p2.waitForURL(`${demo.url}/`);
+    assert.deepEqual(bodies, [
+      { email: 'alice@demo.rampart', password: 'whatever' },
+      { email: 'alice@demo.rampart', password: 'whatever', totp: '123456' },
+    ]);
+    await ctx2.close();
+  });
 });

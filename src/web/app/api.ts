@@ -236,7 +236,8 @@ export interface ReservesReport {
   rootHash: string;
   snapshotTime?: string;
   journalSeq?: string;
-  assets: Array<{ asset: string; reserves: string; liabilities: string; ratio: string }>;
+  /** Per asset, as src/reserves' AssetCoverage: decimal strings, ratio rounded down ("∞" without liabilities). */
+  assets: Array<{ asset: string; reserves: string; liabilities: string; ratio: string; covered?: boolean }>;
 }
 
 /** Session check without a /me route: a read-only private call succeeds only when logged in. */

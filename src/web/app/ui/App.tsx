@@ -1,16 +1,18 @@
-import { type ReactNode, useEffect, useMemo, useState } from 'react';
+import { lazy, type ReactNode, Suspense, useEffect, useMemo, useState } from 'react';
 import type { LANGS } from '../../lib/i18n.ts';
 import { api, type Market, probeSession, UNAUTHENTICATED_EVENT } from '../api.ts';
 import { Login, Signup } from './Auth.tsx';
 import { type AppContextValue, AppContext, tFor, useLangState, usePathState } from './context.tsx';
 import { ErrorBoundary } from './ErrorBoundary.tsx';
-import { Fund } from './Fund.tsx';
 import { Link } from './Link.tsx';
-import { Reserves } from './Reserves.tsx';
-import { Security } from './Security.tsx';
-import { Staff } from './Staff.tsx';
 import { StatusBanner, StatusPage, useStatus } from './Status.tsx';
 import { TradingScreen } from './TradingScreen.tsx';
+
+// Screens away from the trading screen load on demand (QR codes, the reserves verifier, the staff console).
+const Fund = lazy(() => import('./Fund.tsx').then((m) => ({ default: m.Fund })));
+const Reserves = lazy(() => import('./Reserves.tsx').then((m) => ({ default: m.Reserves })));
+const Security = lazy(() => import('./Security.tsx').then((m) => ({ default: m.Security })));
+const Staff = lazy(() => import('./Staff.tsx').then((m) => ({ default: m.Staff })));
 
 export function App() {
   const [lang, setLang] = useLangState();
@@ -107,7 +109,9 @@ export function App() {
       </header>
       <StatusBanner status={status} />
       <main id="main" tabIndex={-1}>
-        <ErrorBoundary label={t('appName')}>{page}</ErrorBoundary>
+        <ErrorBoundary label={t('appName')}>
+          <Suspense fallback={<p className="muted">…</p>}>{page}</Suspense>
+        </ErrorBoundary>
       </main>
     </AppContext.Provider>
   );

@@ -66,14 +66,27 @@ export function Reserves() {
                           <Num>{a.liabilities}</Num>
                         </td>
                         <td>
-                          <Num className="strong">{a.ratio}</Num>
+                          <Num className={a.covered === false ? 'strong down' : 'strong'}>{a.ratio}</Num>
+                          {a.covered === false && <span className="down"> ✗</span>}
                         </td>
                       </tr>
                     ))}
                   </tbody>
                 </table>
                 <p className="muted small">
-                  root <Num className="mono break">{r.rootHash}</Num>
+                  {t('rootHash')}: <Num className="mono break">{r.rootHash}</Num>
+                  {r.snapshotTime !== undefined && (
+                    <>
+                      {' '}
+                      · <Num>{r.snapshotTime}</Num>
+                    </>
+                  )}
+                  {r.journalSeq !== undefined && (
+                    <>
+                      {' '}
+                      · seq <Num>{r.journalSeq}</Num>
+                    </>
+                  )}
                 </p>
               </>
             )}
