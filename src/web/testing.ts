@@ -33,7 +33,7 @@ export interface WebDemo {
  * everything else to a second Fastify instance carrying webPlugin. In production the
  * plugin is registered inside buildApp (see docs/web.md).
  */
-export async function startWebDemo(options: { distDir: string; makerIntervalMs?: number; takerIntervalMs?: number }): Promise<WebDemo> {
+export async function startWebDemo(options: { distDir: string; makerIntervalMs?: number; takerIntervalMs?: number; secureCookies?: boolean }): Promise<WebDemo> {
   const dir = mkdtempSync(join(tmpdir(), 'rampart-web-'));
   const engine = await Engine.open({ config: defaultCoreConfig, backend: new FileJournal(join(dir, 'journal')), clock: Date.now });
   const serverKey = { kid: 'web-test', key: randomBytes(32) };
@@ -46,7 +46,7 @@ export async function startWebDemo(options: { distDir: string; makerIntervalMs?:
       serverKeys: (kid) => (kid === serverKey.kid ? serverKey.key : undefined),
       csrfKey: randomBytes(32),
       // Chromium keeps Secure (and __Host-) cookies from http://localhost, so cookies stay Secure here too.
-      secureCookies: true,
+      secureCookies: options.secureCookies ?? true,
       docs: false,
       // One browser is every client here: the per-IP limits are for the Internet.
       rateLimits: { perIp: { capacity: 100_000, refillPerMinute: 1_000_000 }, perAccount: { capacity: 100_000, refillPerMinute: 1_000_000 } },
