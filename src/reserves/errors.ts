@@ -16,6 +16,7 @@ import { ValidationError } from '../shared/errors.ts';
  *   RESERVES_READ          a node's answer is malformed or inconsistent (reorg during the read, unknown UTXO)
  *   RESERVES_SIGNATURE_MISSING  a reserve address has no proof-of-control signature
  *   RESERVES_SIGNATURE_INVALID  a signature does not prove control for this snapshot
+ *   POR_WORKER             a build worker thread died or exited without answering
  *   POR_STORE              the snapshot history store cannot be read or written, or a snapshot is unknown
  */
 export class ReservesError extends ValidationError {}

@@ -349,17 +349,28 @@ export async function buildLiabilitiesTreeParallel(params: BuildParams, options:
   const workers = Array.from({ length: W }, () => new Worker(WORKER_SOURCE, { eval: true }));
   const run = (w: Worker, message: Record<string, unknown>): Promise<void> =>
     new Promise((resolve, reject) => {
-      const onError = (e: Error) => {
+      // Exactly one of: the job's answer, a crash, or the thread exiting without answering.
+      const done = () => {
         w.off('message', onMessage);
+        w.off('error', onError);
+        w.off('exit', onExit);
+      };
+      const onError = (e: Error) => {
+        done();
         reject(e);
       };
+      const onExit = (code: number) => {
+        done();
+        reject(new ReservesError('POR_WORKER', 'a build worker exited without answering', { code }));
+      };
       const onMessage = (m: { ok: boolean; message?: string }) => {
-        w.off('error', onError);
+        done();
         if (m.ok) resolve();
         else reject(kernelError(new Error(m.message)));
       };
-      w.once('message', onMessage);
-      w.once('error', onError);
+      w.on('message', onMessage);
+      w.on('error', onError);
+      w.on('exit', onExit);
       w.postMessage(message);
     });
   try {
