@@ -1,10 +1,13 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { formatFixed, fractionDigits } from '../../lib/decimalText.ts';
 import { ApiError, api, type Balance, type Fill, type Market, type Order } from '../api.ts';
 import { Num, Panel, formatTime } from './common.tsx';
 import { useApp } from './context.tsx';
 
 type Tab = 'open' | 'history' | 'fills' | 'balances';
+
+const REFETCH_DELAY_MS = 150;
+const REFETCH_INTERVAL_MS = 1000;
 
 /** The logged-in customer's open orders (cancel, amend), order and trade history and balances. */
 export function Account({ markets, version, refresh }: { markets: Market[]; version: number; refresh: number }) {
@@ -17,29 +20,46 @@ export function Account({ markets, version, refresh }: { markets: Market[]; vers
   const [error, setError] = useState<string | null>(null);
   const byName = new Map(markets.map((m) => [m.market, m]));
 
+  // Private stream events arrive in bursts: refetch at most once a second (4 calls, well inside the
+  // per-account limit of 600 a minute), and never starve: a pending refetch is not pushed back by new events.
+  const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const lastFetchMs = useRef(0);
+  const [tick, setTick] = useState(0);
+  const [changed, setChanged] = useState(0);
   // biome-ignore lint/correctness/useExhaustiveDependencies: version and refresh are the triggers to refetch
   useEffect(() => {
-    if (!loggedIn) return;
+    if (!loggedIn || pending.current !== null) return;
+    const waitMs = Math.max(REFETCH_DELAY_MS, lastFetchMs.current + REFETCH_INTERVAL_MS - Date.now());
+    pending.current = setTimeout(() => {
+      pending.current = null;
+      lastFetchMs.current = Date.now();
+      setTick((x) => x + 1);
+    }, waitMs);
+  }, [loggedIn, version, refresh, changed]);
+  useEffect(
+    () => () => {
+      if (pending.current !== null) clearTimeout(pending.current);
+    },
+    [],
+  );
+  useEffect(() => {
+    if (!loggedIn || tick === 0) return;
     let live = true;
-    // Private stream events arrive in bursts: one refetch per burst (250 ms).
-    const timer = setTimeout(() => {
-      Promise.all([api.orders('open'), api.orders('all'), api.fills(), api.balances()]).then(
-        ([o, a, f, b]) => {
-          if (!live) return;
-          setOpen(o);
-          setAll(a.slice().reverse());
-          setFills(f.slice().reverse());
-          setBalances(b);
-          setError(null);
-        },
-        (e: unknown) => live && setError(e instanceof Error ? e.message : String(e)),
-      );
-    }, 250);
+    Promise.all([api.orders('open'), api.orders('all'), api.fills(), api.balances()]).then(
+      ([o, a, f, b]) => {
+        if (!live) return;
+        setOpen(o);
+        setAll(a.slice().reverse());
+        setFills(f.slice().reverse());
+        setBalances(b);
+        setError(null);
+      },
+      (e: unknown) => live && setError(e instanceof Error ? e.message : String(e)),
+    );
     return () => {
       live = false;
-      clearTimeout(timer);
     };
-  }, [loggedIn, version, refresh]);
+  }, [loggedIn, tick]);
 
   const tabs: Array<[Tab, string]> = [
     ['open', `${t('openOrders')} (${open.length})`],
@@ -83,7 +103,7 @@ export function Account({ markets, version, refresh }: { markets: Market[]; vers
             {error}
           </p>
         ) : tab === 'open' ? (
-          <Orders list={open} byName={byName} editable onChanged={() => setTab('open')} />
+          <Orders list={open} byName={byName} editable onChanged={() => setChanged((x) => x + 1)} />
         ) : tab === 'history' ? (
           <Orders list={all} byName={byName} editable={false} onChanged={() => undefined} />
         ) : tab === 'fills' ? (
