@@ -155,4 +155,33 @@ describe('reserves: collect, sign, bundle, verify with the CLI alone', () => {
       (e: unknown) => e instanceof ReservesError && e.code === 'RESERVES_READ',
     );
   });
+
+  it('refuses malformed node answers and bank input with typed errors', async () => {
+    const hot = signBtcReserve(header, hotBtcKey, 'regtest');
+    const answers: JsonValue[] = [
+      null,
+      [],
+      { success: false },
+      { success: true, height: new JsonNumber('-1'), bestblock: BLOCK_HASH, unspents: [] },
+      { success: true, height: new JsonNumber('812'), bestblock: 'zz', unspents: [] },
+      { success: true, height: new JsonNumber('812'), bestblock: BLOCK_HASH },
+      { success: true, height: new JsonNumber('812'), bestblock: BLOCK_HASH, unspents: [{ scriptPubKey: 'ff', amount: new JsonNumber('1') }] },
+      { success: true, height: new JsonNumber('812'), bestblock: BLOCK_HASH, unspents: [true] },
+    ];
+    for (const answer of answers) {
+      const rpc = { call: async () => answer, getBlockHash: async () => BLOCK_HASH };
+      await assert.rejects(collectReserves({ btc: { rpc, addresses: [hot.address] } }), (e: unknown) => e instanceof ReservesError && e.code === 'RESERVES_READ', JSON.stringify(answer));
+    }
+    const { parseAddress } = await import('../chains/btc/index.ts');
+    const script = Buffer.from(parseAddress(hot.address, 'regtest').scriptPubKey).toString('hex');
+    const badAmount = { call: async () => ({ success: true, height: new JsonNumber('812'), bestblock: BLOCK_HASH, unspents: [{ scriptPubKey: script, amount: new JsonNumber('-1') }] }), getBlockHash: async () => BLOCK_HASH };
+    await assert.rejects(collectReserves({ btc: { rpc: badAmount, addresses: [hot.address] } }), (e: unknown) => e instanceof ReservesError && e.code === 'RESERVES_READ');
+    for (const bank of [
+      { closingBalanceFils: -1n, statementId: 'S', date: '2026-11-24' },
+      { closingBalanceFils: 1n, statementId: '', date: '2026-11-24' },
+      { closingBalanceFils: 1n, statementId: 'S', date: '24/11/2026' },
+    ]) {
+      await assert.rejects(collectReserves({ bank }), (e: unknown) => e instanceof ReservesError && e.code === 'POR_INPUT');
+    }
+  });
 });

@@ -107,4 +107,27 @@ describe('reserve monitor (drill: hot-wallet loss, then treasury cover)', () => 
     assert.deepEqual(monitor.shortAssets, ['BTC']);
     monitor.stop();
   });
+
+  it('a failing onBelowOne is retried on the next check; concurrent checks share one run', async () => {
+    let attempts = 0;
+    let reservesCalls = 0;
+    const monitor = new ReserveMonitor({
+      reserves: () => {
+        reservesCalls++;
+        return { ETH: 9n };
+      },
+      liabilities: () => ({ ETH: 10n }),
+      onBelowOne: () => {
+        attempts++;
+        if (attempts === 1) throw new Error('incident store down');
+      },
+      now: () => 0,
+    });
+    await assert.rejects(monitor.check(), /incident store down/);
+    assert.deepEqual(monitor.shortAssets, []);
+    await Promise.all([monitor.check(), monitor.check()]);
+    assert.equal(attempts, 2);
+    assert.equal(reservesCalls, 2);
+    assert.deepEqual(monitor.shortAssets, ['ETH']);
+  });
 });

@@ -74,12 +74,14 @@ export class ReserveMonitor {
     this.last = report;
     for (const c of Object.values(report.byAsset)) {
       const evidence: RatioEvidence = { atMs, reservesMinor: c.reservesMinor, liabilitiesMinor: c.liabilitiesMinor, shortfallMinor: -c.surplusMinor, display: c.display, report };
+      // The state changes only after the callback returns: if opening the incident fails, the
+      // next check tries again instead of believing it was done.
       if (!c.covered && !this.short.has(c.asset)) {
-        this.short.add(c.asset);
         await this.options.onBelowOne(c.asset, c, evidence);
+        this.short.add(c.asset);
       } else if (c.covered && this.short.has(c.asset)) {
-        this.short.delete(c.asset);
         await this.options.onRecovered?.(c.asset, c, evidence);
+        this.short.delete(c.asset);
       }
     }
     return report;
