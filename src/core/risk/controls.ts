@@ -284,7 +284,7 @@ export class WithdrawalControls {
   recordCancelled(withdrawalId: string, userId: number, asset: string): void {
     drop(this.userOutflows, userId, withdrawalId);
     const log = this.assetOutflows.get(asset);
-    if (log !== undefined && log.remove(withdrawalId) && log.length === 0) this.assetOutflows.delete(asset);
+    if (log?.remove(withdrawalId) && log.length === 0) this.assetOutflows.delete(asset);
   }
 
   /** A settled withdrawal becomes history: the destination is no longer new; the amount joins the customer's record. */
