@@ -237,6 +237,7 @@ describe('web app in Chromium', { skip, timeout: 240_000 }, () => {
     await page.waitForSelector('[data-testid=order-form] [role=status]:has-text("Order placed")', { timeout: 10_000 });
     await page.waitForSelector('[data-testid=open-orders] tbody tr', { timeout: 10_000 });
     assert.match((await page.textContent('[data-testid=open-orders]')) ?? '', /300,000/);
+    assert.match((await page.textContent('[data-testid=available]')) ?? '', /AED/);
     await page.waitForTimeout(800);
     await shot('trade-logged-in', true);
     // Amend the price (PATCH /orders/{id}), then cancel.
@@ -379,6 +380,10 @@ describe('web app in Chromium', { skip, timeout: 240_000 }, () => {
     await p2.fill('input[autocomplete=one-time-code]', '123456');
     await p2.click('[data-testid=login-form] button[type=submit]');
     await p2.waitForURL(`${demo.url}/`);
+    // A degraded status from the server shows a banner on every page.
+    await p2.route('**/api/v1/status', (r) => r.fulfill({ json: { status: 'degraded', message: 'BTC withdrawals paused while an incident is investigated' } }));
+    await p2.reload();
+    await p2.waitForSelector('[data-testid=status-banner]:has-text("BTC withdrawals paused")');
     assert.deepEqual(bodies, [
       { email: 'alice@demo.rampart', password: 'whatever' },
       { email: 'alice@demo.rampart', password: 'whatever', totp: '123456' },

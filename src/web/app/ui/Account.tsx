@@ -10,7 +10,7 @@ const REFETCH_DELAY_MS = 150;
 const REFETCH_INTERVAL_MS = 1000;
 
 /** The logged-in customer's open orders (cancel, amend), order and trade history and balances. */
-export function Account({ markets, version, refresh }: { markets: Market[]; version: number; refresh: number }) {
+export function Account({ markets, version, refresh, onBalances }: { markets: Market[]; version: number; refresh: number; onBalances?: (b: Balance[]) => void }) {
   const { t, loggedIn } = useApp();
   const [tab, setTab] = useState<Tab>('open');
   const [open, setOpen] = useState<Order[]>([]);
@@ -42,6 +42,7 @@ export function Account({ markets, version, refresh }: { markets: Market[]; vers
     },
     [],
   );
+  // biome-ignore lint/correctness/useExhaustiveDependencies: tick is the trigger; onBalances is a state setter
   useEffect(() => {
     if (!loggedIn || tick === 0) return;
     let live = true;
@@ -52,6 +53,7 @@ export function Account({ markets, version, refresh }: { markets: Market[]; vers
         setAll(a.slice().reverse());
         setFills(f.slice().reverse());
         setBalances(b);
+        onBalances?.(b);
         setError(null);
       },
       (e: unknown) => live && setError(e instanceof Error ? e.message : String(e)),

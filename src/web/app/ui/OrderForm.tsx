@@ -1,13 +1,13 @@
 import { type FormEvent, useEffect, useId, useState } from 'react';
 import { formatFixed, fractionDigits } from '../../lib/decimalText.ts';
 import { buildOrder, type OrderStyle } from '../../lib/orderForm.ts';
-import { ApiError, api, type Market, newIdempotencyKey } from '../api.ts';
+import { ApiError, api, type Balance, type Market, newIdempotencyKey } from '../api.ts';
 import { Link } from './Link.tsx';
 import { Num, Panel } from './common.tsx';
 import { useApp } from './context.tsx';
 
 /** Order entry: limit / market / post-only / IOC, amount in the base or the quote asset. */
-export function OrderForm({ market, price: pickedPrice, onPlaced }: { market: Market; price: string | null; onPlaced: () => void }) {
+export function OrderForm({ market, price: pickedPrice, balances, onPlaced }: { market: Market; price: string | null; balances: readonly Balance[]; onPlaced: () => void }) {
   const { t, loggedIn } = useApp();
   const id = useId();
   const [side, setSide] = useState<'buy' | 'sell'>('buy');
@@ -102,6 +102,16 @@ export function OrderForm({ market, price: pickedPrice, onPlaced }: { market: Ma
           {t('amount')} ({amountIn === 'base' ? market.base : market.quote})
         </label>
         <input id={`${id}-amount`} name="amount" inputMode="decimal" autoComplete="off" dir="ltr" value={amount} onChange={(e) => setAmount(e.target.value.trim())} placeholder={amountIn === 'base' ? market.lotSize : market.minNotional} />
+        <p className="muted small avail" data-testid="available">
+          {t('available')}:{' '}
+          {loggedIn ? (
+            <>
+              <Num>{balances.find((b) => b.asset === (side === 'buy' ? market.quote : market.base))?.available ?? '—'}</Num> {side === 'buy' ? market.quote : market.base}
+            </>
+          ) : (
+            '—'
+          )}
+        </p>
         <p className="muted small est" aria-live="polite">
           {built?.ok === true && built.notional !== null ? (
             <>

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { compareDecimalText, formatFixed, fractionDigits, fromMinor, toMinor } from '../../lib/decimalText.ts';
-import { LiveFeed, type Market, type MarketView } from '../api.ts';
+import { type Balance, LiveFeed, type Market, type MarketView } from '../api.ts';
 import { Account } from './Account.tsx';
 import { Chart } from './Chart.tsx';
 import { ErrorBoundary } from './ErrorBoundary.tsx';
@@ -37,6 +37,7 @@ export function TradingScreen({ markets }: { markets: Market[] }) {
   const market = markets.find((m) => m.market === marketName) ?? markets[0]!;
   const [picked, setPicked] = useState<string | null>(null);
   const [refresh, setRefresh] = useState(0);
+  const [balances, setBalances] = useState<Balance[]>([]);
   const onPrice = useCallback((p: string) => setPicked(p), []);
 
   const choose = (m: string) => {
@@ -57,13 +58,13 @@ export function TradingScreen({ markets }: { markets: Market[] }) {
           <ErrorBoundary label={t('chart')}><Chart market={market.market} tickSize={market.tickSize} trades={view.trades} /></ErrorBoundary>
         </div>
         <div className="area-form">
-          <ErrorBoundary label={t('placeOrder')}><OrderForm market={market} price={picked} onPlaced={() => setRefresh((x) => x + 1)} /></ErrorBoundary>
+          <ErrorBoundary label={t('placeOrder')}><OrderForm market={market} price={picked} balances={loggedIn ? balances : []} onPlaced={() => setRefresh((x) => x + 1)} /></ErrorBoundary>
         </div>
         <div className="area-trades">
           <ErrorBoundary label={t('recentTrades')}><Trades view={view} market={market} /></ErrorBoundary>
         </div>
         <div className="area-account">
-          <ErrorBoundary label={t('myAccount')}><Account markets={markets} version={view.accountVersion} refresh={refresh} /></ErrorBoundary>
+          <ErrorBoundary label={t('myAccount')}><Account markets={markets} version={view.accountVersion} refresh={refresh} onBalances={setBalances} /></ErrorBoundary>
         </div>
       </div>
       <p className="sr-only" aria-live="polite">
