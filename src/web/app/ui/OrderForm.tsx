@@ -1,6 +1,6 @@
 import { type FormEvent, useEffect, useId, useState } from 'react';
 import { formatFixed, fractionDigits } from '../../lib/decimalText.ts';
-import { buildOrder, type OrderStyle } from '../../lib/orderForm.ts';
+import { ASSET_DECIMALS, buildOrder, type OrderStyle } from '../../lib/orderForm.ts';
 import { ApiError, api, type Balance, type Market, newIdempotencyKey } from '../api.ts';
 import { Link } from './Link.tsx';
 import { Num, Panel } from './common.tsx';
@@ -106,7 +106,8 @@ export function OrderForm({ market, price: pickedPrice, balances, onPlaced }: { 
           {t('available')}:{' '}
           {loggedIn ? (
             <>
-              <Num>{balances.find((b) => b.asset === (side === 'buy' ? market.quote : market.base))?.available ?? '—'}</Num> {side === 'buy' ? market.quote : market.base}
+              <Num>{availableText(balances, side === 'buy' ? market.quote : market.base, side === 'buy' ? (ASSET_DECIMALS[market.quote] ?? 2) : fractionDigits(market.lotSize))}</Num>{' '}
+              {side === 'buy' ? market.quote : market.base}
             </>
           ) : (
             '—'
@@ -144,4 +145,10 @@ export function OrderForm({ market, price: pickedPrice, balances, onPlaced }: { 
       </form>
     </Panel>
   );
+}
+
+/** Available balance shown to the places the market trades in (truncated, never rounded up). */
+function availableText(balances: readonly Balance[], asset: string, places: number): string {
+  const b = balances.find((x) => x.asset === asset);
+  return b === undefined ? '—' : formatFixed(b.available, places);
 }
