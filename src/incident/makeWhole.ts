@@ -33,6 +33,11 @@ import type { EngineLike } from './responder.ts';
  *   freeze and are processed after review. Recovered funds repay claims first, pro rata.
  */
 
+/** Math.min for bigint (Math.min does not take bigints). */
+function minBig(a: bigint, b: bigint): bigint {
+  return b < a ? b : a;
+}
+
 export type CoverMethod = 'capital_injection' | 'treasury_surplus';
 
 export function outstandingLoss(core: ExchangeCore, asset: string): bigint {
@@ -145,7 +150,7 @@ export function planHaircut(core: ExchangeCore, incidentId: string, asset: strin
     const needsOrderCancel = share > b.available + b.frozen;
     // After the cancel, locked has returned to available.
     const avail = needsOrderCancel ? b.available + b.locked : b.available;
-    const fromAvailableMinor = share < avail ? share : avail;
+    const fromAvailableMinor = minBig(share, avail);
     parts.push({ userId: w.id, baseMinor: w.weight, shareMinor: share, fromAvailableMinor, fromFrozenMinor: share - fromAvailableMinor, needsOrderCancel });
   }
   return { incidentId, asset, shortfallMinor, baseMinor: weights.reduce((s, w) => s + w.weight, 0n), parts };
@@ -199,8 +204,8 @@ export async function repayClaims(engine: EngineLike & { core: ExchangeCore }, i
   const claims = users.map((id) => ({ id, weight: bal(core, id, asset).recovery_claim })).filter((c) => c.weight > 0n);
   const claimsTotal = claims.reduce((s, c) => s + c.weight, 0n);
   const outstanding = outstandingLoss(core, asset);
-  const toClaims = input.recoveredMinor < claimsTotal ? input.recoveredMinor : claimsTotal;
-  const collect = input.recoveredMinor < outstanding ? input.recoveredMinor : outstanding;
+  const toClaims = minBig(input.recoveredMinor, claimsTotal);
+  const collect = minBig(input.recoveredMinor, outstanding);
   const toTreasuryMinor = input.recoveredMinor - collect;
   const repaid = largestRemainder(toClaims, claims);
   const transfers: Array<{ debit: string; credit: string; amount: bigint }> = [];
