@@ -356,6 +356,18 @@ describe('web app in Chromium', { skip, timeout: 240_000 }, () => {
     await page.waitForSelector('#kill li');
     await shot('staff');
     await page.unroute('**/api/v1/staff/incident');
+    // Approvals: a second member of staff approves by id (POST /staff/approvals/{id}/approve).
+    const decided: string[] = [];
+    await page.route('**/api/v1/staff/approvals', (r) => r.fulfill({ json: { approvals: [{ id: 'ap-1', action: 'withdrawal.release', amount: '2.5 BTC', requestedBy: 'ops-1' }] } }));
+    await page.route('**/api/v1/staff/approvals/*/*', (r) => {
+      decided.push(new URL(r.request().url()).pathname);
+      return r.fulfill({ json: { ok: true } });
+    });
+    await page.click('a[href="/staff/approvals"]');
+    await page.click('button[aria-label="approve ap-1"]');
+    await page.waitForSelector('#queue [role=status]:has-text("approve: ap-1")');
+    assert.deepEqual(decided, ['/api/v1/staff/approvals/ap-1/approve']);
+    await page.unrouteAll();
   });
 
   test('login asks for the authenticator code when the server says so; sign-up goes on to login (stubbed routes)', async () => {

@@ -85,13 +85,29 @@ interface IncidentView {
   incidents?: Record<string, unknown>[];
 }
 
+/** Queues whose items a second member of staff decides (four-eyes): approve or reject by id. */
+const DECIDABLE = new Set(['approvals', 'withdrawals?status=review', 'kyc?status=pending']);
+
 function Queue({ route, title }: { route: string; title: string }) {
-  const [v] = useLoad(() => api.staff(route), [route]);
+  const [v, reload] = useLoad(() => api.staff(route), [route]);
+  const [msg, setMsg] = useState('');
+  const base = route.split('?')[0]!;
+  const decide = (id: string, decision: 'approve' | 'reject') =>
+    api.staffAction(`${base}/${encodeURIComponent(id)}/${decision}`, {}).then(
+      () => {
+        setMsg(`${decision}: ${id}`);
+        reload();
+      },
+      (e: unknown) => setMsg(e instanceof Error ? e.message : String(e)),
+    );
   return (
     <Show value={v} route={`GET /api/v1/staff/${route}`}>
       {(d) => (
         <Panel title={title} id="queue">
-          <DataTable rows={rowsOf(d)} />
+          <DataTable rows={rowsOf(d)} actions={DECIDABLE.has(route) ? decide : undefined} />
+          <p role="status" className="small">
+            {msg}
+          </p>
         </Panel>
       )}
     </Show>
@@ -133,7 +149,7 @@ function rowsOf(d: unknown): Record<string, unknown>[] {
 }
 
 /** A plain table of whatever rows the server sends; an empty list says so. */
-function DataTable({ rows }: { rows: Record<string, unknown>[] }) {
+function DataTable({ rows, actions }: { rows: Record<string, unknown>[]; actions?: ((id: string, d: 'approve' | 'reject') => void) | undefined }) {
   if (rows.length === 0) return <p className="empty">Nothing waiting.</p>;
   const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))].slice(0, 10);
   return (
@@ -146,6 +162,7 @@ function DataTable({ rows }: { rows: Record<string, unknown>[] }) {
                 {c}
               </th>
             ))}
+            {actions !== undefined && <th scope="col">decision</th>}
           </tr>
         </thead>
         <tbody>
@@ -157,6 +174,20 @@ function DataTable({ rows }: { rows: Record<string, unknown>[] }) {
                   {typeof r[c] === 'object' ? JSON.stringify(r[c]) : String(r[c] ?? '')}
                 </td>
               ))}
+              {actions !== undefined && (
+                <td>
+                  {r.id !== undefined && (
+                    <span className="actions">
+                      <button type="button" className="btn small" aria-label={`approve ${String(r.id)}`} onClick={() => actions(String(r.id), 'approve')}>
+                        Approve
+                      </button>
+                      <button type="button" className="btn small danger" aria-label={`reject ${String(r.id)}`} onClick={() => actions(String(r.id), 'reject')}>
+                        Reject
+                      </button>
+                    </span>
+                  )}
+                </td>
+              )}
             </tr>
           ))}
         </tbody>
