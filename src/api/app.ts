@@ -1,3 +1,4 @@
+import { webPlugin } from '../web/index.ts';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
@@ -29,6 +30,8 @@ export interface BuildAppOptions {
   readonly accounts: Accounts;
   readonly config: ApiConfig;
   readonly clock: () => number;
+  /** Serve the built web app (src/web/dist) at / with SPA fallback. */
+  readonly webDistDir?: string;
 }
 
 /**
@@ -117,6 +120,7 @@ export async function buildApp(options: BuildAppOptions): Promise<{ app: Fastify
   await app.register(ws);
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   if (config.docs !== false) await app.register(swaggerUi, { routePrefix: '/docs' });
+  if (options.webDistDir !== undefined) await app.register(webPlugin, { distDir: options.webDistDir });
   await app.ready();
   return { app, ctx };
 }

@@ -4,7 +4,9 @@ import { loadConfig } from '../config/config.ts';
 import { formatDecimal } from '../shared/decimal.ts';
 import { rebuildAsOf } from '../engine/engine.ts';
 import { FileJournal } from '../journal/fileJournal.ts';
+import { type AdminRequest, callAdmin, runAdmin } from './admin.ts';
 import { errorResult, makeOut, type Out } from './output.ts';
+import { openRuntime } from './runtime.ts';
 import { verifyJournal } from './verify.ts';
 
 const HELP = `rampart — security-first crypto exchange (BTC/ETH vs AED)
@@ -15,18 +17,33 @@ Usage: rampart <command> [flags]      (every command takes --json: one JSON obje
   verify [--data-dir DIR] [--paranoid]          replay the journal from genesis: hash chain, every
                                                 invariant, final state hash
   as-of (--seq N | --time ISO) [--data-dir DIR] every balance as it was at a journal sequence or time
+  user create --email E --password P [--kyc approved]
+  api-key create --email E --perms read,trade[,withdraw]   prints the key and the secret (shown once)
+  sandbox deposit --email E --asset AED|BTC|ETH --amount DECIMAL   fund through the real deposit path
+  status                                        sequence number, users, open orders
   help                                          this text
+
+Commands that act on an instance reach a running one through <data-dir>/admin.sock,
+or open the data directory directly when none is running.
 
 Environment: RAMPART_DATA_DIR, PORT, DATABASE_URL (PostgreSQL; default embedded SQLite),
 RAMPART_LOG_LEVEL, RAMPART_SNAPSHOT_EVERY.
 `;
+
+function required(v: string | undefined, flag: string): string {
+  if (v === undefined || v.length === 0) throw Object.assign(new Error(`${flag} is required`), { code: 'USAGE' });
+  return v;
+}
 
 export function journalDir(dataDir: string): string {
   return join(dataDir, 'journal');
 }
 
 export async function main(argv: string[], env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
-  const [command = 'help', ...rest] = argv;
+  // Two-word commands ("user create") become one ("user.create").
+  const twoWord = new Set(['user', 'api-key', 'sandbox', 'audit', 'por', 'bank']);
+  const [first = 'help', ...tail] = argv;
+  const [command, rest] = twoWord.has(first) && tail[0] !== undefined && !tail[0].startsWith('-') ? [`${first} ${tail[0]}`, tail.slice(1)] : [first, tail];
   let parsed: ReturnType<typeof parseCli>;
   try {
     parsed = parseCli(rest);
@@ -55,6 +72,13 @@ function parseCli(rest: string[]) {
         paranoid: { type: 'boolean', default: false },
         seq: { type: 'string' },
         time: { type: 'string' },
+        email: { type: 'string' },
+        password: { type: 'string' },
+        kyc: { type: 'string' },
+        perms: { type: 'string' },
+        'ip-allowlist': { type: 'string' },
+        asset: { type: 'string' },
+        amount: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -105,6 +129,31 @@ async function run(command: string, v: CliValues, out: Out, env: Readonly<Record
         for (const [u, row] of Object.entries(balances)) out.line(`user ${u}: ${Object.entries(row).map(([a, b]) => `${a} ${b.available} avail`).join(', ')}`);
         out.result({ ok: true, seq: core.seq, ts: core.lastTs, users: balances, system });
         return 0;
+      }
+      case 'user create':
+      case 'api-key create':
+      case 'sandbox deposit':
+      case 'status': {
+        const req: AdminRequest =
+          command === 'user create'
+            ? { op: 'user.create', email: required(v.email, '--email'), password: required(v.password, '--password'), ...(v.kyc ? { kyc: v.kyc as 'approved' } : {}) }
+            : command === 'api-key create'
+              ? { op: 'apiKey.create', email: required(v.email, '--email'), perms: required(v.perms, '--perms').split(',') as Array<'read'>, ...(v['ip-allowlist'] ? { ipAllowlist: v['ip-allowlist'].split(',') } : {}) }
+              : command === 'sandbox deposit'
+                ? { op: 'sandbox.deposit', email: required(v.email, '--email'), asset: required(v.asset, '--asset') as 'AED', amount: required(v.amount, '--amount') }
+                : { op: 'status' };
+        let result = await callAdmin(config.dataDir, req);
+        if (result === null) {
+          const rt = await openRuntime(config);
+          try {
+            result = await runAdmin(rt, req);
+          } finally {
+            await rt.close();
+          }
+        }
+        for (const [k, val] of Object.entries(result)) if (k !== 'ok') out.line(`${k}: ${typeof val === 'object' ? JSON.stringify(val) : String(val)}`);
+        out.result(result);
+        return result.ok === false ? 1 : 0;
       }
       default:
         process.stderr.write(`unknown command: ${command}\n${HELP}`);

@@ -1,40 +1,36 @@
-import { join } from 'node:path';
-import Fastify from 'fastify';
 import type { RampartConfig } from '../config/config.ts';
-import { Engine } from '../engine/engine.ts';
-import { FileJournal } from '../journal/fileJournal.ts';
 import { MarketMaker } from '../demo/marketMaker.ts';
-import { MARKET_MAKER_USER_ID, seedDemo } from '../demo/seed.ts';
+import { seedDemo } from '../demo/seed.ts';
+import { startDemoTaker } from '../demo/taker.ts';
+import { serveAdmin } from './admin.ts';
+import { openRuntime } from './runtime.ts';
 
 /**
- * Starts Rampart: recovers the engine from its journal, seeds the demo (with --demo),
- * starts the market maker, and serves HTTP. Stops cleanly on SIGINT/SIGTERM; a kill -9
- * loses nothing acknowledged (the journal is fsynced before every acknowledgement).
+ * Starts Rampart: recovers the engine from its journal, opens accounts and the API,
+ * serves the admin socket for the CLI, seeds the demo (with --demo) and starts the
+ * market maker. Stops cleanly on SIGINT/SIGTERM; a kill -9 loses nothing acknowledged
+ * (the journal is fsynced before every acknowledgement).
  */
 export async function startRampart(config: RampartConfig): Promise<void> {
-  const engine = await Engine.open({
-    config: config.core,
-    backend: new FileJournal(join(config.dataDir, 'journal')),
-    clock: Date.now,
-    snapshotEveryCommands: config.snapshotEveryCommands,
-  });
-  const app = Fastify({ logger: config.logLevel === 'silent' ? false : { level: config.logLevel } });
-  let ready = false;
-  app.get('/api/v1/health', async () => ({ ok: ready, seq: engine.core.seq, recovery: engine.recovery }));
+  const rt = await openRuntime(config);
+  const admin = serveAdmin(rt);
   const makers: MarketMaker[] = [];
+  const stoppers: Array<() => void> = [];
   if (config.demo) {
-    await seedDemo(engine);
-    makers.push(new MarketMaker(engine, { userId: MARKET_MAKER_USER_ID, market: 'BTC/AED', midTicks: 350_000, levels: 10, spreadTicks: 20, stepTicks: 15, qtyLots: 500, intervalMs: 1000, seed: 7 }));
-    makers.push(new MarketMaker(engine, { userId: MARKET_MAKER_USER_ID, market: 'ETH/AED', midTicks: 120_000, levels: 10, spreadTicks: 10, stepTicks: 10, qtyLots: 5000, intervalMs: 1000, seed: 11 }));
+    const { makerUserId } = await seedDemo(rt);
+    makers.push(new MarketMaker(rt.engine, { userId: makerUserId, market: 'BTC/AED', midTicks: 350_000, levels: 10, spreadTicks: 20, stepTicks: 15, qtyLots: 500, intervalMs: 1000, seed: 7 }));
+    makers.push(new MarketMaker(rt.engine, { userId: makerUserId, market: 'ETH/AED', midTicks: 120_000, levels: 10, spreadTicks: 10, stepTicks: 10, qtyLots: 5000, intervalMs: 1000, seed: 11 }));
     for (const m of makers) m.start();
+    const taker = rt.accounts.repo.userByEmail('fatima@demo.rampart');
+    if (taker !== undefined) stoppers.push(startDemoTaker(rt.engine, taker.id, 2_000));
   }
-  await app.listen({ port: config.port, host: config.host });
-  ready = true;
+  const address = await rt.app.listen({ port: config.port, host: config.host });
+  process.stdout.write(`rampart listening on ${address} (data ${config.dataDir}, seq ${rt.engine.core.seq}, replayed ${rt.engine.recovery.replayed} from snapshot ${rt.engine.recovery.snapshotSeq})\n`);
   const stop = async () => {
     for (const m of makers) m.stop();
-    await app.close();
-    await engine.snapshot().catch(() => undefined);
-    await engine.close();
+    for (const s of stoppers) s();
+    admin.close();
+    await rt.close();
     process.exit(0);
   };
   process.once('SIGINT', () => void stop());

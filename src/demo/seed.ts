@@ -1,14 +1,16 @@
-import type { Engine } from '../engine/engine.ts';
+import type { Runtime } from '../cli/runtime.ts';
 
-/** Demo customers and the market maker, opened and funded once per data directory. */
+/** Demo customers (password DEMO_PASSWORD) and the market maker, opened and funded once per data directory. */
 export const DEMO_USERS = [
-  { userId: 1, email: 'alice@demo.rampart', name: 'Alice Demo' },
-  { userId: 2, email: 'bob@demo.rampart', name: 'Bob Demo' },
-  { userId: 3, email: 'fatima@demo.rampart', name: 'Fatima Al Mansouri' },
+  { email: 'alice@demo.rampart', name: 'Alice Demo' },
+  { email: 'bob@demo.rampart', name: 'Bob Demo' },
+  { email: 'fatima@demo.rampart', name: 'Fatima Al Mansouri' },
 ] as const;
-export const MARKET_MAKER_USER_ID = 1000;
+export const DEMO_PASSWORD = 'rampart-demo-password';
+export const MARKET_MAKER_EMAIL = 'maker@demo.rampart';
 
-export async function seedDemo(engine: Engine): Promise<{ created: number }> {
+export async function seedDemo(rt: Runtime): Promise<{ created: number; makerUserId: number }> {
+  const engine = rt.engine;
   let created = 0;
   const ensure = async (userId: number, aedFils: bigint, btcSat: bigint, ethWei: bigint) => {
     if (!engine.core.ledger.hasUser(userId)) {
@@ -20,7 +22,17 @@ export async function seedDemo(engine: Engine): Promise<{ created: number }> {
     await engine.submit({ type: 'deposit', userId, asset: 'BTC', amount: btcSat, source: 'chain', ref: `demo-seed-btc-${userId}` });
     await engine.submit({ type: 'deposit', userId, asset: 'ETH', amount: ethWei, source: 'chain', ref: `demo-seed-eth-${userId}` });
   };
-  for (const u of DEMO_USERS) await ensure(u.userId, 10_000_000n, 10_000_000n, 10n ** 18n); // 100,000 AED, 0.1 BTC, 1 ETH
-  await ensure(MARKET_MAKER_USER_ID, 10_000_000_000n, 10_000_000_000n, 1_000n * 10n ** 18n); // 100M AED, 100 BTC, 1000 ETH
-  return { created };
+  // Every user goes through the accounts service, so core user ids and account ids never collide.
+  for (const u of [...DEMO_USERS, { email: MARKET_MAKER_EMAIL, name: 'Demo Market Maker' }]) {
+    let row = rt.accounts.repo.userByEmail(u.email);
+    if (row === undefined) {
+      row = await rt.accounts.createUser({ email: u.email, password: DEMO_PASSWORD });
+      rt.accounts.setKyc(row.id, 'approved', { fullName: u.name });
+      created++;
+    }
+    if (u.email === MARKET_MAKER_EMAIL) await ensure(row.id, 10_000_000_000n, 10_000_000_000n, 1_000n * 10n ** 18n); // 100M AED, 100 BTC, 1000 ETH
+    else await ensure(row.id, 10_000_000n, 10_000_000n, 10n ** 18n); // 100,000 AED, 0.1 BTC, 1 ETH
+  }
+  const maker = rt.accounts.repo.userByEmail(MARKET_MAKER_EMAIL)!;
+  return { created, makerUserId: maker.id };
 }

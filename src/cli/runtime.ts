@@ -1,0 +1,54 @@
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { Accounts, openSqliteAccounts } from '../accounts/index.ts';
+import { buildApp } from '../api/index.ts';
+import type { RampartConfig } from '../config/config.ts';
+import { Engine } from '../engine/engine.ts';
+import { WEB_DIST_DIR } from '../web/index.ts';
+import { FileJournal } from '../journal/fileJournal.ts';
+import { loadSecrets } from './secrets.ts';
+
+/**
+ * Everything a Rampart process holds open: the engine (journal + core), the accounts
+ * database and the HTTP app. `rampart start` keeps one for its lifetime; CLI commands
+ * open one briefly when no instance is running (a running one holds the journal lock,
+ * and is reached through its admin socket instead).
+ */
+export interface Runtime {
+  readonly config: RampartConfig;
+  readonly engine: Engine;
+  readonly accounts: Accounts;
+  readonly app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+export async function openRuntime(config: RampartConfig, clock: () => number = Date.now): Promise<Runtime> {
+  const secrets = loadSecrets(config.dataDir);
+  const engine = await Engine.open({ config: config.core, backend: new FileJournal(join(config.dataDir, 'journal')), clock, snapshotEveryCommands: config.snapshotEveryCommands });
+  const accounts = new Accounts({ repo: openSqliteAccounts(config.dataDir), engine, clock, serverKey: secrets.serverKey });
+  const { app } = await buildApp({
+    engine,
+    accounts,
+    clock,
+    webDistDir: WEB_DIST_DIR,
+    config: {
+      serverKeys: (kid) => (kid === secrets.serverKey.kid ? secrets.serverKey.key : undefined),
+      csrfKey: secrets.csrfKey,
+      // Always Secure: browsers drop non-Secure __Host- cookies, and Chromium keeps Secure cookies on http://localhost.
+      secureCookies: true,
+      docs: true,
+    },
+  });
+  return {
+    config,
+    engine,
+    accounts,
+    app,
+    async close() {
+      await app.close();
+      accounts.repo.close();
+      await engine.snapshot().catch(() => undefined);
+      await engine.close();
+    },
+  };
+}
