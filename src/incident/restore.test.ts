@@ -1,25 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DAY_MS } from '../core/risk/policy.ts';
-import { PRICES, request } from '../core/risk/testing.ts';
 import { payloadHashOf } from '../identity/index.ts';
 import { IncidentError } from './errors.ts';
 import { haltTrading, PHASE_CHECKLISTS, type Phase, queuedWithdrawals, Restoration } from './restore.ts';
-import { btcAddr, type Harness, harness, STAFF, txid } from './testing.ts';
-
-async function queueWithdrawals(h: Harness): Promise<void> {
-  for (const userId of [1, 2, 3]) {
-    await h.run({ type: 'user.tier', userId, tier: 2 });
-    await h.run({ type: 'addressBook.add', userId, asset: 'BTC', destination: 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq', label: 'ledger' });
-  }
-  h.clock.now += DAY_MS + 1;
-  await h.run({ type: 'prices.set', pricesFils: PRICES });
-  for (const [i, userId] of [3, 1, 2].entries()) {
-    h.clock.now += 10;
-    const { ts: _ts, ...cmd } = request(h.clock.now, `w-${i + 1}`, userId, 'BTC', 100_000n * BigInt(i + 1));
-    await h.run(cmd);
-  }
-}
+import { btcAddr, type Harness, harness, queueWithdrawals, STAFF, txid } from './testing.ts';
 
 function approvePhase(h: Harness, phase: Phase, id: string): string {
   const payload = { incidentId: 'INC-0001', phase };

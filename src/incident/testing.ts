@@ -6,6 +6,8 @@ import { Engine, type Submission } from '../engine/engine.ts';
 import { FileJournal } from '../journal/fileJournal.ts';
 import { Blocklist } from '../screening/index.ts';
 import type { StaffActor } from '../identity/index.ts';
+import { DAY_MS } from '../core/risk/policy.ts';
+import { PRICES, request } from '../core/risk/testing.ts';
 import { FourEyesDesk } from './desk.ts';
 import { IncidentBook } from './incidents.ts';
 import { IncidentLog } from './log.ts';
@@ -130,4 +132,19 @@ export async function harness(opts: { users?: number; realClock?: boolean; polic
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Customers 1..3 each queue one BTC withdrawal (tier 2, saved address past cooling-off): w-1 (user 3), w-2 (user 1), w-3 (user 2). */
+export async function queueWithdrawals(h: Harness): Promise<void> {
+  for (const userId of [1, 2, 3]) {
+    await h.run({ type: 'user.tier', userId, tier: 2 });
+    await h.run({ type: 'addressBook.add', userId, asset: 'BTC', destination: 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq', label: 'ledger' });
+  }
+  h.clock.now += DAY_MS + 1;
+  await h.run({ type: 'prices.set', pricesFils: PRICES });
+  for (const [i, userId] of [3, 1, 2].entries()) {
+    h.clock.now += 10;
+    const { ts: _ts, ...cmd } = request(h.clock.now, `w-${i + 1}`, userId, 'BTC', 100_000n * BigInt(i + 1));
+    await h.run(cmd);
+  }
 }
