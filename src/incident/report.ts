@@ -115,7 +115,7 @@ export async function buildReport(input: { incidentId: string; backend: JournalB
   const haircutByAsset = new Map<string, bigint>();
   const repaidByAsset = new Map<string, bigint>();
   const core = new ExchangeCore(input.config);
-  let atFreeze: { balances: Map<string, bigint>; queued: Map<number, string[]>; count: number } | null = null;
+  let atFreeze: { balances: Map<string, bigint>; queued: Map<string, string[]>; count: number } | null = null;
   const add = (b: Map<string, bigint>, k: string, v: bigint) => b.set(k, (b.get(k) ?? 0n) + v);
 
   const chain = await readChain(input.backend, 1, new Uint8Array(32), (seq, payload) => {
@@ -127,8 +127,8 @@ export async function buildReport(input: { incidentId: string; backend: JournalB
       if (cmd.paused && atFreeze === null) {
         const balances = new Map<string, bigint>();
         for (const u of core.ledger.userIds()) for (const [asset] of decimals) balances.set(`${u}:${asset}`, core.ledger.userTotal(u, core.ledger.assetIdx(asset)));
-        const queued = new Map<number, string[]>();
-        for (const w of core.withdrawals.values()) queued.set(w.userId, [...(queued.get(w.userId) ?? []), w.id].sort());
+        const queued = new Map<string, string[]>();
+        for (const w of core.withdrawals.values()) queued.set(`${w.userId}:${w.asset}`, [...(queued.get(`${w.userId}:${w.asset}`) ?? []), w.id].sort());
         atFreeze = { balances, queued, count: core.withdrawals.size };
       }
     } else if (cmd.type === 'ledger.post' && cmd.ref.startsWith(prefix)) {
@@ -204,7 +204,7 @@ export async function buildReport(input: { incidentId: string; backend: JournalB
   }));
 
   // Per-customer effect: exposure at the freeze, haircut, repayment, now.
-  const frozen = atFreeze as { balances: Map<string, bigint>; queued: Map<number, string[]>; count: number } | null;
+  const frozen = atFreeze as { balances: Map<string, bigint>; queued: Map<string, string[]>; count: number } | null;
   const affectedAssets = new Set([...loss.keys()]);
   const effects: CustomerEffect[] = [];
   const users = [...core.ledger.userIds()].sort((a, b) => a - b);
@@ -215,7 +215,7 @@ export async function buildReport(input: { incidentId: string; backend: JournalB
       const at = frozen?.balances.get(`${u}:${asset}`) ?? 0n;
       const hc = haircut.get(`${u}:${asset}`) ?? 0n;
       const rp = repaid.get(`${u}:${asset}`) ?? 0n;
-      const queued = frozen?.queued.get(u) ?? [];
+      const queued = frozen?.queued.get(`${u}:${asset}`) ?? [];
       if (at === 0n && hc === 0n && queued.length === 0) continue;
       isExposed = true;
       const b = core.userBalances(u)[asset]!;
@@ -252,7 +252,7 @@ export async function buildReport(input: { incidentId: string; backend: JournalB
     cover,
     haircutByAsset: Object.fromEntries([...haircutByAsset].sort().map(([k, x]) => [k, x.toString()])),
     repaidByAsset: Object.fromEntries([...repaidByAsset].sort().map(([k, x]) => [k, x.toString()])),
-    customers: { exposed, haircut: new Set([...haircut.keys()].map((k) => k.split(':')[0])).size, withQueuedWithdrawals: frozen?.queued.size ?? 0, effects },
+    customers: { exposed, haircut: new Set([...haircut.keys()].map((k) => k.split(':')[0])).size, withQueuedWithdrawals: new Set([...(frozen?.queued.keys() ?? [])].map((k) => k.split(':')[0])).size, effects },
     withdrawalsQueuedAtFreeze: frozen?.count ?? 0,
     staffActions,
     proofs: {

@@ -37,7 +37,6 @@ const PUBLIC_WORDS: Readonly<Record<string, string>> = {
   'shortfall moved to recovery claims': 'Part of the shortfall could not be covered yet; it is recorded as a claim we will repay.',
   'recovered funds repaid claims': 'Recovered funds were paid back to customers with claims.',
   'restoration phase entered': 'A service was restored after checks and approval by two staff members.',
-  'withdrawals resumed': 'Withdrawals resumed, first with lower limits and a manual review of each.',
   'key rotation step': 'We replaced the affected wallet keys.',
 };
 
@@ -50,13 +49,13 @@ const PHASE_WORDS: Readonly<Record<string, string>> = {
 
 export function statusPageModel(r: IncidentReport): StatusPage {
   const updates: StatusUpdate[] = [];
-  let lastText = '';
+  const said = new Set<string>();
   for (const t of r.timeline) {
     let text = PUBLIC_WORDS[t.event];
     if (t.event === 'restoration phase entered') text = PHASE_WORDS[t.detail.split(' ')[0]!] ?? text;
     if (t.event === 'incident state changed') text = `The incident is now ${t.detail.split(':')[0]!.split('→')[1]!.trim()}.`;
-    if (text === undefined || text === lastText) continue;
-    lastText = text;
+    if (text === undefined || said.has(text)) continue;
+    said.add(text);
     updates.push({ at: `${t.at.slice(0, 19).replace('T', ' ')} UTC`, text });
   }
   const lossSummary = Object.entries(r.lossByAsset).map(([a, v]) => `${formatDecimal(BigInt(v), DECIMALS[a] ?? 0)} ${a}`);
