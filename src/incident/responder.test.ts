@@ -115,3 +115,17 @@ test('AlertSink.raise: a reconciliation difference opens an incident and freezes
     await h.close();
   }
 });
+
+test('two thefts observed at the same moment: one incident, one pause command, both wait for it to be durable', async () => {
+  const h = await harness();
+  try {
+    const seqBefore = h.engine.journal.lastSeq;
+    const [a, b] = await Promise.all([h.responder.observe(drainBtc(7, 10n, h.clock.now)), h.responder.observe(drainBtc(8, 20n, h.clock.now))]);
+    assert.equal(a.incidentId, b.incidentId);
+    assert.equal(a.timing!.frozenAtMs, b.timing!.frozenAtMs);
+    assert.equal(h.engine.journal.lastSeq, seqBefore + 1, 'exactly one withdrawals.pause journaled');
+    assert.equal(h.signer.halts.length, 1);
+  } finally {
+    await h.close();
+  }
+});

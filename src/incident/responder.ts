@@ -83,8 +83,8 @@ export class BreachResponder implements AlertSink {
   readonly unmatched = new Map<string, UnmatchedRecord>();
   readonly deliveries: AlertDelivery[] = [];
   readonly #pending = new Set<Promise<unknown>>();
-  /** Scopes already paused by this responder ('*' = all). */
-  readonly #paused = new Set<string>();
+  /** Pauses submitted by this responder by scope ('*' = all), resolving when durable. */
+  readonly #paused = new Map<string, Promise<{ at: number; seq: number | null }>>();
   #signerHalted = false;
 
   constructor(deps: ResponderDeps) {
@@ -173,14 +173,14 @@ export class BreachResponder implements AlertSink {
     const reason = `incident:${incidentId}`;
     const halting = this.#signerHalted ? Promise.resolve(this.#d.clock()) : Promise.resolve(this.#d.signer.halt(reason, incidentId)).then(() => this.#d.clock());
     this.#signerHalted = true;
-    let pausing: Promise<{ at: number; seq: number | null }>;
-    if (this.#paused.has(scope) || this.#paused.has('*')) pausing = Promise.resolve({ at: this.#d.clock(), seq: null });
-    else {
-      this.#paused.add(scope);
+    // A pause already under way (or done) for this scope or for all: wait for it, it is the freeze time.
+    let pausing = this.#paused.get('*') ?? this.#paused.get(scope);
+    if (pausing === undefined) {
       pausing = this.#d.engine.submit({ type: 'withdrawals.pause', asset: scope === '*' ? null : scope, paused: true, reason }).then((r) => {
         if (!r.ok) throw new IncidentError('LEDGER_REJECTED', 'the core refused the withdrawal pause', { code: r.error?.code });
         return { at: this.#d.clock(), seq: r.seq };
       });
+      this.#paused.set(scope, pausing);
     }
     const [signerHaltedAtMs, paused] = await Promise.all([halting, pausing]);
     this.#d.log.append({
