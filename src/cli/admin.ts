@@ -36,12 +36,14 @@ export async function runAdmin(rt: Runtime, raw: unknown): Promise<Record<string
     case 'user.create': {
       const user = await rt.accounts.createUser({ email: req.email, password: req.password });
       if (req.kyc !== undefined) rt.accounts.setKyc(user.id, req.kyc, null);
+      await rt.audit.record({ atMs: Date.now(), actor: 'operator:cli', action: 'user.create', ip: '', before: null, after: { userId: user.id, email: user.email, kyc: req.kyc ?? 'pending' } });
       return { ok: true, userId: user.id, email: user.email, kyc: req.kyc ?? 'pending' };
     }
     case 'apiKey.create': {
       const user = rt.accounts.repo.userByEmail(normaliseEmail(req.email));
       if (user === undefined) throw new ValidationError('UNKNOWN_USER', 'no user with that email');
       const key = rt.accounts.createApiKey(user.id, { label: 'cli', permissions: req.perms, ...(req.ipAllowlist ? { ipAllowlist: req.ipAllowlist } : {}) });
+      await rt.audit.record({ atMs: Date.now(), actor: 'operator:cli', action: 'apikey.create', ip: '', before: null, after: { userId: user.id, keyId: key.keyId, perms: req.perms } });
       return { ok: true, userId: user.id, apiKey: key.keyId, secret: key.secret, perms: req.perms };
     }
     case 'sandbox.deposit': {

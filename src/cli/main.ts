@@ -3,10 +3,11 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config.ts';
 import { formatDecimal } from '../shared/decimal.ts';
 import { rebuildAsOf } from '../engine/engine.ts';
-import { FileJournal } from '../journal/fileJournal.ts';
 import { type AdminRequest, callAdmin, runAdmin } from './admin.ts';
 import { errorResult, makeOut, type Out } from './output.ts';
-import { openRuntime } from './runtime.ts';
+import { openRuntime, openRuntimeStore } from './runtime.ts';
+import { verifyAuditTrail } from './audit.ts';
+import { migrateStore } from '../store/index.ts';
 import { verifyJournal } from './verify.ts';
 
 const HELP = `rampart — security-first crypto exchange (BTC/ETH vs AED)
@@ -21,6 +22,8 @@ Usage: rampart <command> [flags]      (every command takes --json: one JSON obje
   api-key create --email E --perms read,trade[,withdraw]   prints the key and the secret (shown once)
   sandbox deposit --email E --asset AED|BTC|ETH --amount DECIMAL   fund through the real deposit path
   status                                        sequence number, users, open orders
+  migrate                                       apply pending storage migrations (refuses a newer schema)
+  audit verify                                  check the audit trail's hash chain end to end
   help                                          this text
 
 Commands that act on an instance reach a running one through <data-dir>/admin.sock,
@@ -39,7 +42,7 @@ export function journalDir(dataDir: string): string {
   return join(dataDir, 'journal');
 }
 
-export async function main(argv: string[], env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
+export async function main(argv: string[], env: Readonly<Record<string, string | undefined>> = process.env, write: (s: string) => void = (s) => void process.stdout.write(s)): Promise<number> {
   // Two-word commands ("user create") become one ("user.create").
   const twoWord = new Set(['user', 'api-key', 'sandbox', 'audit', 'por', 'bank']);
   const [first = 'help', ...tail] = argv;
@@ -52,9 +55,9 @@ export async function main(argv: string[], env: Readonly<Record<string, string |
     return 2;
   }
   const v = parsed.values;
-  const out = makeOut(v.json === true);
+  const out = makeOut(v.json === true, write);
   if (command === 'help' || command === '--help' || command === '-h' || v.help) {
-    process.stdout.write(HELP);
+    write(HELP);
     return 0;
   }
   return run(command, v, out, env);
@@ -98,7 +101,13 @@ async function run(command: string, v: CliValues, out: Out, env: Readonly<Record
         return 0;
       }
       case 'verify': {
-        const report = await verifyJournal(config.core, new FileJournal(journalDir(config.dataDir), { readOnly: true }), v.paranoid ? 1 : 10_000);
+        const store = await openRuntimeStore(config, { readonly: true });
+        let report: Awaited<ReturnType<typeof verifyJournal>>;
+        try {
+          report = await verifyJournal(config.core, store.journal, v.paranoid ? 1 : 10_000);
+        } finally {
+          await store.close().catch(() => undefined);
+        }
         out.line(`journal ok: ${report.commands} commands (${report.rejected} rejected as recorded), ${report.invariant_checks} invariant checks`);
         out.line(`state hash ${report.state_hash}`);
         out.line(`chain head ${report.chain_head}`);
@@ -112,9 +121,14 @@ async function run(command: string, v: CliValues, out: Out, env: Readonly<Record
         if ((at.seq === undefined) === (at.ts === undefined) || (at.seq !== undefined && !Number.isSafeInteger(at.seq)) || (at.ts !== undefined && Number.isNaN(at.ts))) {
           throw Object.assign(new Error('give exactly one of --seq N or --time ISO-8601'), { code: 'USAGE' });
         }
-        const backend = new FileJournal(journalDir(config.dataDir), { readOnly: true });
-        await backend.open();
-        const core = await rebuildAsOf(config.core, backend, at);
+        const store = await openRuntimeStore(config, { readonly: true });
+        let core: Awaited<ReturnType<typeof rebuildAsOf>>;
+        try {
+          await store.journal.open();
+          core = await rebuildAsOf(config.core, store.journal, at);
+        } finally {
+          await store.close().catch(() => undefined);
+        }
         const balances: Record<string, Record<string, Record<string, string>>> = {};
         for (const u of core.ledger.userIds()) {
           const row: Record<string, Record<string, string>> = {};
@@ -129,6 +143,23 @@ async function run(command: string, v: CliValues, out: Out, env: Readonly<Record
         for (const [u, row] of Object.entries(balances)) out.line(`user ${u}: ${Object.entries(row).map(([a, b]) => `${a} ${b.available} avail`).join(', ')}`);
         out.result({ ok: true, seq: core.seq, ts: core.lastTs, users: balances, system });
         return 0;
+      }
+      case 'migrate': {
+        const r = await migrateStore({ dataDir: config.dataDir, ...(config.databaseUrl === null ? {} : { databaseUrl: config.databaseUrl }) });
+        out.line(`schema ${r.from} → ${r.to}`);
+        out.result({ ok: true, from: r.from, to: r.to });
+        return 0;
+      }
+      case 'audit verify': {
+        const store = await openRuntimeStore(config, { readonly: true });
+        try {
+          const r = await verifyAuditTrail(store);
+          out.line(r.ok ? `audit trail ok: ${r.entries} entries` : `audit trail BROKEN at seq ${r.brokenAtSeq}: ${r.reason}`);
+          out.result(r);
+          return r.ok ? 0 : 1;
+        } finally {
+          await store.close().catch(() => undefined);
+        }
       }
       case 'user create':
       case 'api-key create':

@@ -1,11 +1,12 @@
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Accounts, openSqliteAccounts } from '../accounts/index.ts';
 import { buildApp } from '../api/index.ts';
 import type { RampartConfig } from '../config/config.ts';
 import { Engine } from '../engine/engine.ts';
 import { WEB_DIST_DIR } from '../web/index.ts';
-import { FileJournal } from '../journal/fileJournal.ts';
+import { openStore, type Store } from '../store/index.ts';
+import { AuditTrail } from './audit.ts';
+import { ProjectionPump } from './projection.ts';
 import { loadSecrets } from './secrets.ts';
 
 /**
@@ -19,12 +20,18 @@ export interface Runtime {
   readonly engine: Engine;
   readonly accounts: Accounts;
   readonly app: FastifyInstance;
+  readonly store: Store;
+  readonly audit: AuditTrail;
+  readonly projection: ProjectionPump;
   close(): Promise<void>;
 }
 
 export async function openRuntime(config: RampartConfig, clock: () => number = Date.now): Promise<Runtime> {
   const secrets = loadSecrets(config.dataDir);
-  const engine = await Engine.open({ config: config.core, backend: new FileJournal(join(config.dataDir, 'journal')), clock, snapshotEveryCommands: config.snapshotEveryCommands });
+  const store = await openRuntimeStore(config);
+  const engine = await Engine.open({ config: config.core, backend: store.journal, clock, snapshotEveryCommands: config.snapshotEveryCommands });
+  const projection = await ProjectionPump.start(engine, store);
+  const audit = await AuditTrail.open(store);
   const accounts = new Accounts({ repo: openSqliteAccounts(config.dataDir), engine, clock, serverKey: secrets.serverKey });
   const { app } = await buildApp({
     engine,
@@ -44,11 +51,25 @@ export async function openRuntime(config: RampartConfig, clock: () => number = D
     engine,
     accounts,
     app,
+    store,
+    audit,
+    projection,
     async close() {
       await app.close();
       accounts.repo.close();
       await engine.snapshot().catch(() => undefined);
-      await engine.close();
+      await engine.journal.sync().catch(() => undefined);
+      await projection.idle();
+      await store.close();
     },
   };
+}
+
+/** The journal, snapshots and read models: PostgreSQL when DATABASE_URL is set, else SQLite in the data dir. */
+export function openRuntimeStore(config: RampartConfig, options: { readonly?: boolean } = {}): Promise<Store> {
+  return openStore({
+    dataDir: config.dataDir,
+    ...(config.databaseUrl === null ? {} : { databaseUrl: config.databaseUrl }),
+    ...(options.readonly ? { sqlite: { readonly: true }, migrate: false } : {}),
+  });
 }

@@ -2,7 +2,6 @@ import type { CoreConfig } from '../core/config.ts';
 import { ExchangeCore } from '../core/exchange.ts';
 import { stateHash } from '../core/stateHash.ts';
 import { decodeCommand } from '../journal/codec.ts';
-import { FileJournal } from '../journal/fileJournal.ts';
 import { readChain } from '../journal/journal.ts';
 import { GENESIS_HASH } from '../journal/record.ts';
 import type { JournalBackend } from '../journal/backend.ts';
@@ -40,7 +39,6 @@ export async function verifyJournal(config: CoreConfig, backend: JournalBackend,
   });
   core.checkInvariants();
   checks++;
-  await backend.close();
   return {
     ok: true,
     commands: r.records,
@@ -51,8 +49,4 @@ export async function verifyJournal(config: CoreConfig, backend: JournalBackend,
     last_ts: core.lastTs,
     elapsed_ms: Math.round(performance.now() - t0),
   };
-}
-
-export function readOnlyJournal(dataDir: string): FileJournal {
-  return new FileJournal(dataDir, { readOnly: true });
 }
