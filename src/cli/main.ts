@@ -24,6 +24,9 @@ Usage: rampart <command> [flags]      (every command takes --json: one JSON obje
   status                                        sequence number, users, open orders
   migrate                                       apply pending storage migrations (refuses a newer schema)
   audit verify                                  check the audit trail's hash chain end to end
+  por verify PROOF.json [--root HEX | --snapshot FILE] [--customer ID]   check an inclusion proof
+  por verify-bundle FILE [--snapshot FILE]      check a reserves bundle (addresses, signatures, totals)
+  por publish [--data-dir DIR]                  snapshot liabilities, publish root and the public page
   help                                          this text
 
 Commands that act on an instance reach a running one through <data-dir>/admin.sock,
@@ -47,6 +50,7 @@ export async function main(argv: string[], env: Readonly<Record<string, string |
   const twoWord = new Set(['user', 'api-key', 'sandbox', 'audit', 'por', 'bank']);
   const [first = 'help', ...tail] = argv;
   const [command, rest] = twoWord.has(first) && tail[0] !== undefined && !tail[0].startsWith('-') ? [`${first} ${tail[0]}`, tail.slice(1)] : [first, tail];
+  if (command.startsWith('por ')) return por(command.slice(4), rest, env, write);
   let parsed: ReturnType<typeof parseCli>;
   try {
     parsed = parseCli(rest);
@@ -194,5 +198,21 @@ async function run(command: string, v: CliValues, out: Out, env: Readonly<Record
     if (!v.json) process.stderr.write(`rampart ${command}: ${e instanceof Error ? e.message : String(e)}\n`);
     out.result(errorResult(e));
     return 1;
+  }
+}
+
+/** `rampart por …`: proof of reserves (src/reserves/cli.ts); publish snapshots the ledger rebuilt from the journal. */
+async function por(sub: string, rest: string[], env: Readonly<Record<string, string | undefined>>, write: (s: string) => void): Promise<number> {
+  const { porCli } = await import('../reserves/index.ts');
+  if (sub !== 'publish') return porCli([sub, ...rest], { write });
+  const i = rest.indexOf('--data-dir');
+  const config = loadConfig({ dataDir: i >= 0 ? rest[i + 1] : undefined }, env);
+  const store = await openRuntimeStore(config, { readonly: true });
+  try {
+    await store.journal.open();
+    const core = await rebuildAsOf(config.core, store.journal, {});
+    return porCli(['publish', ...rest], { write, core });
+  } finally {
+    await store.close().catch(() => undefined);
   }
 }

@@ -1,4 +1,5 @@
 import { CoreError } from './errors.ts';
+import type { WithdrawalPolicy } from './risk/policy.ts';
 
 /**
  * Assets and markets are configuration, not code: adding one is a new entry here
@@ -40,6 +41,8 @@ export interface CoreConfig {
   readonly markets: readonly MarketConfig[];
   /** Bounded per-user open orders: an unbounded book per user is a memory attack. */
   readonly openOrdersPerUserMax: number;
+  /** Withdrawal controls at genesis (later changed only by journaled `withdrawalPolicy.set`); defaults when absent. */
+  readonly withdrawalPolicy?: WithdrawalPolicy;
 }
 
 /** Rampart's defaults: BTC and ETH against dirhams. */

@@ -11,7 +11,8 @@ import { checkStaff, type WithdrawalAsk, WithdrawalControls } from './risk/contr
 import { defaultWithdrawalPolicy, type WithdrawalPolicy } from './risk/policy.ts';
 
 /** The core's configuration with the withdrawal policy (genesis value; `withdrawalPolicy.set` changes it later, journaled). */
-export type CoreConfigWithPolicy = CoreConfig & { readonly withdrawalPolicy?: WithdrawalPolicy };
+/** Kept for callers written before the policy joined CoreConfig. */
+export type CoreConfigWithPolicy = CoreConfig;
 
 /** Longest id or reference string a command may carry. */
 export const REF_LENGTH_MAX = 128;
@@ -76,7 +77,7 @@ export class ExchangeCore implements MarketHost {
     this.config = validateCoreConfig(config);
     this.ledger = new Ledger(config.assets.map((a) => a.code));
     for (const a of config.assets) this.decimals.set(a.code, a.decimals);
-    this.controls = new WithdrawalControls((config as CoreConfigWithPolicy).withdrawalPolicy ?? defaultWithdrawalPolicy);
+    this.controls = new WithdrawalControls(config.withdrawalPolicy ?? defaultWithdrawalPolicy);
     config.markets.forEach((m: MarketConfig, i) => {
       const market = new Market(i, m, this, this.decimals.get(m.base)!);
       this.markets.push(market);
