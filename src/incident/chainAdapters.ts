@@ -98,3 +98,57 @@ export function ethOutflowFromWatcher(o: EthOutflow, seenAtMs: number): Observed
     status: o.status,
   };
 }
+
+/** What the pending scanner needs of an Ethereum client (EthClient satisfies it through `call`). */
+export interface EthRpcLike {
+  call(method: string, params?: unknown[]): Promise<unknown>;
+}
+
+function hexBig(v: unknown): bigint | null {
+  return typeof v === 'string' && /^0x[0-9a-fA-F]{1,64}$/.test(v) ? BigInt(v) : null;
+}
+
+/**
+ * Pending txs sent from watched addresses (the node's pending block), so an ETH theft
+ * freezes when the node first shows it rather than when it is mined. The fee is the
+ * most the tx can pay (gas limit × max fee per gas, or × gas price): custody registers
+ * its intent's feeMaxMinor on the same basis; the mined tx (with its real fee) is
+ * observed again from the block.
+ */
+export class EthPendingScanner {
+  readonly #rpc: EthRpcLike;
+  readonly #watched: Set<string>;
+  readonly #clock: () => number;
+  readonly #seen = new Set<string>();
+
+  constructor(rpc: EthRpcLike, watched: Iterable<string>, clock: () => number) {
+    this.#rpc = rpc;
+    this.#watched = new Set([...watched].map((a) => a.toLowerCase()));
+    this.#clock = clock;
+  }
+
+  watch(address: string): void {
+    this.#watched.add(address.toLowerCase());
+  }
+
+  async scan(): Promise<ObservedOutflow[]> {
+    const block = (await this.#rpc.call('eth_getBlockByNumber', ['pending', true])) as { transactions?: unknown } | null;
+    const txs = Array.isArray(block?.transactions) ? (block.transactions as Array<Record<string, unknown>>) : [];
+    const out: ObservedOutflow[] = [];
+    for (const t of txs.slice(0, 100_000)) {
+      const from = typeof t.from === 'string' ? t.from.toLowerCase() : '';
+      const hash = typeof t.hash === 'string' ? t.hash.toLowerCase() : '';
+      if (!this.#watched.has(from) || !/^0x[0-9a-f]{64}$/.test(hash) || this.#seen.has(hash)) continue;
+      const nonce = hexBig(t.nonce);
+      const value = hexBig(t.value);
+      const gas = hexBig(t.gas);
+      const price = hexBig(t.maxFeePerGas) ?? hexBig(t.gasPrice);
+      if (nonce === null || value === null || gas === null || price === null) continue;
+      if (this.#seen.size >= MEMPOOL_SEEN_MAX) this.#seen.delete(this.#seen.values().next().value as string);
+      this.#seen.add(hash);
+      const to = typeof t.to === 'string' ? t.to.toLowerCase() : null;
+      out.push({ chain: 'ETH', txid: hash, from, nonce, outputs: to === null ? [] : [{ address: to, valueMinor: value }], feeMinor: gas * price, seenAtMs: this.#clock(), where: 'mempool' });
+    }
+    return out;
+  }
+}

@@ -36,4 +36,4 @@ export { haltTrading, limitedPolicy, PHASE_CHECKLISTS, type Phase, type PhaseRec
 export { type CustodyControl, executeRotation, type NewHotWallet, type RotationPlan, type RotationResult, rotationPayload } from './keyRotation.ts';
 export { buildReport, escapeHtml, type IncidentReport, REPORT_FORMAT, renderReportHtml, reportJson, type TimelineEvent, writeReport } from './report.ts';
 export { type CustomerNotice, customerNotices, renderStatusPage, type StatusPage, statusPageModel, writeNotices } from './statusPage.ts';
-export { btcBlockOutflows, BtcMempoolSpendScanner, btcOutflowFromTx, ethOutflowFromWatcher, MEMPOOL_SEEN_MAX, type OwnCoins } from './chainAdapters.ts';
+export { btcBlockOutflows, BtcMempoolSpendScanner, btcOutflowFromTx, EthPendingScanner, type EthRpcLike, ethOutflowFromWatcher, MEMPOOL_SEEN_MAX, type OwnCoins } from './chainAdapters.ts';
