@@ -42,13 +42,15 @@ function checkIntent(i: AuthorisedIntent): void {
   const bad = (why: string): never => {
     throw new IncidentError('INTENT_INVALID', `intent invalid: ${why}`, { intentId: String(i?.id).slice(0, 128) });
   };
+  if (i === null || typeof i !== 'object') bad('not an object');
   if (typeof i.id !== 'string' || i.id.length === 0 || i.id.length > 128) bad('id');
   if (i.chain !== 'BTC' && i.chain !== 'ETH') bad('chain');
   if (!['withdrawal', 'sweep', 'cold_refill', 'rotation'].includes(i.kind)) bad('kind');
   if (!Array.isArray(i.outputs) || i.outputs.length > INTENT_OUTPUTS_MAX) bad('outputs');
-  for (const o of i.outputs) if (typeof o.address !== 'string' || typeof o.valueMinor !== 'bigint' || o.valueMinor < 0n) bad('output');
+  for (const o of i.outputs) if (o === null || typeof o !== 'object' || typeof o.address !== 'string' || typeof o.valueMinor !== 'bigint' || o.valueMinor < 0n) bad('output');
   if (typeof i.feeMaxMinor !== 'bigint' || i.feeMaxMinor < 0n) bad('feeMaxMinor');
-  if ((i.txids?.length ?? 0) > INTENT_TXIDS_MAX) bad('too many txids');
+  if (i.txids !== undefined && (!Array.isArray(i.txids) || i.txids.length > INTENT_TXIDS_MAX || !i.txids.every((t) => typeof t === 'string' && t.length > 0 && t.length <= 80))) bad('txids');
+  if (i.inputs !== undefined && (!Array.isArray(i.inputs) || i.inputs.length > INTENT_OUTPUTS_MAX || !i.inputs.every((x) => typeof x === 'string' && /^[0-9a-fA-F]{64}:[0-9]{1,6}$/.test(x)))) bad('inputs');
   if (i.chain === 'BTC' && (i.inputs === undefined || i.inputs.length === 0) && (i.txids?.length ?? 0) === 0) bad('a BTC intent names its inputs or txid');
   if (i.chain === 'ETH' && (typeof i.from !== 'string' || typeof i.nonce !== 'bigint' || i.nonce < 0n)) bad('an ETH intent names from and nonce');
 }
