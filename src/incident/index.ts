@@ -37,3 +37,4 @@ export { type CustodyControl, executeRotation, type NewHotWallet, type RotationP
 export { buildReport, escapeHtml, type IncidentReport, REPORT_FORMAT, renderReportHtml, reportJson, type TimelineEvent, writeReport } from './report.ts';
 export { type CustomerNotice, customerNotices, renderStatusPage, type StatusPage, statusPageModel, writeNotices } from './statusPage.ts';
 export { btcBlockOutflows, BtcMempoolSpendScanner, btcOutflowFromTx, EthPendingScanner, type EthRpcLike, ethOutflowFromWatcher, MEMPOOL_SEEN_MAX, type OwnCoins } from './chainAdapters.ts';
+export { customerBalancesSnapshot, type DrillFigures, drillFigures, type WithdrawalFate, withdrawalFates } from './drill.ts';

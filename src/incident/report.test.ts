@@ -6,6 +6,7 @@ import { defaultCoreConfig } from '../core/config.ts';
 import { Engine, rebuildAsOf } from '../engine/engine.ts';
 import { payloadHashOf } from '../identity/index.ts';
 import { FileJournal } from '../journal/fileJournal.ts';
+import { drillFigures, withdrawalFates } from './drill.ts';
 import { IncidentLog } from './log.ts';
 import { lossLine, recordLoss, recordPriceSnapshot } from './loss.ts';
 import { applyHaircut, coverFromTreasury, coverPayload, haircutPayload, outstandingLoss, planHaircut } from './makeWhole.ts';
@@ -88,6 +89,8 @@ test('end to end: the report reproduces byte-identically from the journal and in
     const backend = () => new FileJournal(join(h.dir, 'journal'), { readOnly: true });
     const b1 = backend();
     await b1.open();
+    const fates = await withdrawalFates(b1, core, ['w-1', 'w-2', 'w-3']);
+    assert.deepEqual([...fates.values()], ['authorized', 'authorized', 'authorized']);
     const r1 = await buildReport({ incidentId: ID, backend: b1, log: h.log.entries, config: defaultCoreConfig });
     const r2 = await buildReport({ incidentId: ID, backend: b1, log: h.log.entries, config: defaultCoreConfig });
     assert.equal(reportJson(r1), reportJson(r2));
@@ -151,6 +154,12 @@ test('end to end: the report reproduces byte-identically from the journal and in
     mkdirSync(out, { recursive: true });
     assert.equal(writeNotices(notices, { inApp: join(out, 'inbox'), emailOutbox: join(out, 'outbox') }, (u) => `customer${u}@example.com`, first.atMs), 3);
     assert.equal(readdirSync(join(out, 'outbox')).length, 3);
+    const figures = drillFigures({ report: r1, broadcastAtMs: first.atMs, timing: h.responder.timings[0]!, hotBalanceAtAttackMinor: { BTC: 10n ** 9n, ETH: 10n ** 20n }, balancesBefore: 'x', balancesAfter: 'x', fates, core, reportPath: paths.json });
+    assert.equal(figures.withdrawals_lost, 0);
+    assert.equal(figures.hot_cap_respected, true);
+    assert.deepEqual(Object.keys(figures.phases), ['balances', 'trading', 'withdrawals_limited', 'withdrawals_normal']);
+    assert.equal(figures.reserve_ratio_after.BTC, '1.0000');
+    assert.ok(figures.frozen_ms <= 1000);
     console.log(`# report: ${r1.timeline.length} timeline events, ${r1.staffActions.length} staff actions, journal head ${r1.proofs.journal.lastSeq}, ${reportJson(r1).length} bytes JSON`);
   } finally {
     await h.close().catch(() => undefined);
