@@ -3,6 +3,8 @@ import { createConnection, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { normaliseEmail } from '../accounts/index.ts';
+import { isValidIban } from '../banking/iban.ts';
+import { demoIban } from './bank.ts';
 import { parseDecimal } from '../shared/decimal.ts';
 import { RampartError, ValidationError } from '../shared/errors.ts';
 import type { Runtime } from './runtime.ts';
@@ -14,10 +16,11 @@ import type { Runtime } from './runtime.ts';
  * request per connection, one JSON reply.
  */
 const request = z.discriminatedUnion('op', [
-  z.object({ op: z.literal('user.create'), email: z.string().max(254), password: z.string().max(128), kyc: z.enum(['pending', 'approved', 'rejected']).optional() }).strict(),
+  z.object({ op: z.literal('user.create'), email: z.string().max(254), password: z.string().max(128), kyc: z.enum(['pending', 'approved', 'rejected']).optional(), name: z.string().min(1).max(140).optional(), iban: z.string().min(15).max(42).optional() }).strict(),
   z.object({ op: z.literal('apiKey.create'), email: z.string().max(254), perms: z.array(z.enum(['read', 'trade', 'withdraw'])).min(1).max(3), ipAllowlist: z.array(z.string().max(64)).max(32).optional() }).strict(),
   z.object({ op: z.literal('sandbox.deposit'), email: z.string().max(254), asset: z.enum(['AED', 'BTC', 'ETH']), amount: z.string().max(100) }).strict(),
   z.object({ op: z.literal('status') }).strict(),
+  z.object({ op: z.literal('bank.reconcile') }).strict(),
 ]);
 export type AdminRequest = z.infer<typeof request>;
 
@@ -35,7 +38,12 @@ export async function runAdmin(rt: Runtime, raw: unknown): Promise<Record<string
   switch (req.op) {
     case 'user.create': {
       const user = await rt.accounts.createUser({ email: req.email, password: req.password });
-      if (req.kyc !== undefined) rt.accounts.setKyc(user.id, req.kyc, null);
+      if (req.kyc !== undefined) {
+        // KYC profile as compliance would record it: the Emirates-ID name and the customer's own IBAN.
+        const iban = req.iban === undefined ? (req.kyc === 'approved' ? demoIban(user.id) : undefined) : req.iban.replace(/\s/g, '').toUpperCase();
+        if (iban !== undefined && !isValidIban(iban)) throw new ValidationError('IBAN_INVALID', 'not a valid IBAN');
+        rt.accounts.setKyc(user.id, req.kyc, { fullName: req.name ?? user.email.split('@')[0], ...(iban === undefined ? {} : { iban }) });
+      }
       await rt.audit.record({ atMs: Date.now(), actor: 'operator:cli', action: 'user.create', ip: '', before: null, after: { userId: user.id, email: user.email, kyc: req.kyc ?? 'pending' } });
       return { ok: true, userId: user.id, email: user.email, kyc: req.kyc ?? 'pending' };
     }
@@ -52,6 +60,8 @@ export async function runAdmin(rt: Runtime, raw: unknown): Promise<Record<string
       void parseDecimal(req.amount, req.asset === 'AED' ? 2 : req.asset === 'BTC' ? 8 : 18);
       throw new RampartError('SANDBOX_UNAVAILABLE', `sandbox ${req.asset} deposits need a running instance (rampart start --demo) with its sandbox bank and dev chains`);
     }
+    case 'bank.reconcile':
+      throw new RampartError('BANK_UNAVAILABLE', 'bank reconciliation needs a running instance (rampart start) with its bank rails');
     case 'status':
       return { ok: true, seq: rt.engine.core.seq, users: [...rt.engine.core.ledger.userIds()].length, openOrders: rt.engine.core.orders.size };
   }

@@ -18,10 +18,11 @@ Usage: rampart <command> [flags]      (every command takes --json: one JSON obje
   verify [--data-dir DIR] [--paranoid]          replay the journal from genesis: hash chain, every
                                                 invariant, final state hash
   as-of (--seq N | --time ISO) [--data-dir DIR] every balance as it was at a journal sequence or time
-  user create --email E --password P [--kyc approved]
+  user create --email E --password P [--kyc approved] [--name N] [--iban IBAN]
   api-key create --email E --perms read,trade[,withdraw]   prints the key and the secret (shown once)
   sandbox deposit --email E --asset AED|BTC|ETH --amount DECIMAL   fund through the real deposit path
   status                                        sequence number, users, open orders
+  bank reconcile                                statement vs ledger: balance, every entry matched (running instance)
   migrate                                       apply pending storage migrations (refuses a newer schema)
   audit verify                                  check the audit trail's hash chain end to end
   por verify PROOF.json [--root HEX | --snapshot FILE] [--customer ID]   check an inclusion proof
@@ -80,6 +81,8 @@ function parseCli(rest: string[]) {
         seq: { type: 'string' },
         time: { type: 'string' },
         email: { type: 'string' },
+        name: { type: 'string' },
+        iban: { type: 'string' },
         password: { type: 'string' },
         kyc: { type: 'string' },
         perms: { type: 'string' },
@@ -168,15 +171,18 @@ async function run(command: string, v: CliValues, out: Out, env: Readonly<Record
       case 'user create':
       case 'api-key create':
       case 'sandbox deposit':
+      case 'bank reconcile':
       case 'status': {
         const req: AdminRequest =
           command === 'user create'
-            ? { op: 'user.create', email: required(v.email, '--email'), password: required(v.password, '--password'), ...(v.kyc ? { kyc: v.kyc as 'approved' } : {}) }
+            ? { op: 'user.create', email: required(v.email, '--email'), password: required(v.password, '--password'), ...(v.kyc ? { kyc: v.kyc as 'approved' } : {}), ...(v.name ? { name: v.name } : {}), ...(v.iban ? { iban: v.iban } : {}) }
             : command === 'api-key create'
               ? { op: 'apiKey.create', email: required(v.email, '--email'), perms: required(v.perms, '--perms').split(',') as Array<'read'>, ...(v['ip-allowlist'] ? { ipAllowlist: v['ip-allowlist'].split(',') } : {}) }
               : command === 'sandbox deposit'
                 ? { op: 'sandbox.deposit', email: required(v.email, '--email'), asset: required(v.asset, '--asset') as 'AED', amount: required(v.amount, '--amount') }
-                : { op: 'status' };
+                : command === 'bank reconcile'
+                  ? { op: 'bank.reconcile' }
+                  : { op: 'status' };
         let result = await callAdmin(config.dataDir, req);
         if (result === null) {
           const rt = await openRuntime(config);

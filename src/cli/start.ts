@@ -3,6 +3,8 @@ import { MarketMaker } from '../demo/marketMaker.ts';
 import { seedDemo } from '../demo/seed.ts';
 import { startDemoTaker } from '../demo/taker.ts';
 import { serveAdmin } from './admin.ts';
+import { startBankRails } from './bank.ts';
+import { sandboxDeposit } from '../banking/rails/index.ts';
 import { openRuntime } from './runtime.ts';
 
 /**
@@ -16,8 +18,12 @@ export async function startRampart(config: RampartConfig): Promise<void> {
   const admin = serveAdmin(rt);
   const makers: MarketMaker[] = [];
   const stoppers: Array<() => void> = [];
+  const bankRails = await startBankRails(rt);
+  stoppers.push(() => bankRails.stop());
   if (config.demo) {
-    const { makerUserId } = await seedDemo(rt);
+    const { makerUserId } = await seedDemo(rt, async (userId, amountFils) => {
+      await sandboxDeposit({ rails: bankRails.rails, bank: bankRails.bank, userId, amountFils });
+    });
     makers.push(new MarketMaker(rt.engine, { userId: makerUserId, market: 'BTC/AED', midTicks: 350_000, levels: 10, spreadTicks: 20, stepTicks: 15, qtyLots: 500, intervalMs: 1000, seed: 7 }));
     makers.push(new MarketMaker(rt.engine, { userId: makerUserId, market: 'ETH/AED', midTicks: 120_000, levels: 10, spreadTicks: 10, stepTicks: 10, qtyLots: 5000, intervalMs: 1000, seed: 11 }));
     for (const m of makers) m.start();

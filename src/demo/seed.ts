@@ -1,3 +1,4 @@
+import { demoIban } from '../cli/bank.ts';
 import type { Runtime } from '../cli/runtime.ts';
 
 /** Demo customers (password DEMO_PASSWORD) and the market maker, opened and funded once per data directory. */
@@ -9,7 +10,10 @@ export const DEMO_USERS = [
 export const DEMO_PASSWORD = 'rampart-demo-password';
 export const MARKET_MAKER_EMAIL = 'maker@demo.rampart';
 
-export async function seedDemo(rt: Runtime): Promise<{ created: number; makerUserId: number }> {
+/** Funds a customer's AED through the bank path (sandbox transfer → camt.054 → first-party checks → credit). */
+export type AedFunder = (userId: number, amountFils: bigint) => Promise<void>;
+
+export async function seedDemo(rt: Runtime, fundAed?: AedFunder): Promise<{ created: number; makerUserId: number }> {
   const engine = rt.engine;
   let created = 0;
   const ensure = async (userId: number, aedFils: bigint, btcSat: bigint, ethWei: bigint) => {
@@ -17,8 +21,10 @@ export async function seedDemo(rt: Runtime): Promise<{ created: number; makerUse
       await engine.submit({ type: 'user.open', userId });
       created++;
     }
-    // Deposit references make these idempotent across restarts of the same data directory.
-    await engine.submit({ type: 'deposit', userId, asset: 'AED', amount: aedFils, source: 'bank', ref: `demo-seed-aed-${userId}` });
+    // AED through the bank once per data directory; the chain references below are idempotent.
+    const fundedKey = `demo-seed-aed-${userId}`;
+    if (fundAed !== undefined && !engine.core.idempotent.has(`deposit:${fundedKey}`) && rt.engine.core.userBalances(userId).AED!.available === 0n) await fundAed(userId, aedFils);
+    else if (fundAed === undefined) await engine.submit({ type: 'deposit', userId, asset: 'AED', amount: aedFils, source: 'bank', ref: fundedKey });
     await engine.submit({ type: 'deposit', userId, asset: 'BTC', amount: btcSat, source: 'chain', ref: `demo-seed-btc-${userId}` });
     await engine.submit({ type: 'deposit', userId, asset: 'ETH', amount: ethWei, source: 'chain', ref: `demo-seed-eth-${userId}` });
   };
@@ -27,7 +33,7 @@ export async function seedDemo(rt: Runtime): Promise<{ created: number; makerUse
     let row = rt.accounts.repo.userByEmail(u.email);
     if (row === undefined) {
       row = await rt.accounts.createUser({ email: u.email, password: DEMO_PASSWORD });
-      rt.accounts.setKyc(row.id, 'approved', { fullName: u.name });
+      rt.accounts.setKyc(row.id, 'approved', { fullName: u.name, iban: demoIban(row.id) });
       created++;
     }
     if (u.email === MARKET_MAKER_EMAIL) await ensure(row.id, 10_000_000_000n, 10_000_000_000n, 1_000n * 10n ** 18n); // 100M AED, 100 BTC, 1000 ETH
