@@ -9,6 +9,7 @@ import { stateHash } from '../core/stateHash.ts';
 import { Engine, type Submission } from '../engine/engine.ts';
 import { decodeCommand } from '../journal/codec.ts';
 import { FileJournal } from '../journal/fileJournal.ts';
+import { openStore } from '../store/index.ts';
 import { readChain } from '../journal/journal.ts';
 import { GENESIS_HASH } from '../journal/record.ts';
 import { summarize } from './stats.ts';
@@ -23,6 +24,11 @@ export interface CoreBenchOptions {
   readonly workloadName?: string;
   /** Submissions between yields to the event loop in durable mode (lets fsyncs complete). */
   readonly burst: number;
+  /** Journal backend in durable mode: the file journal, or a store (SQLite / PostgreSQL). */
+  readonly journalStore?: 'file' | 'sqlite' | 'postgres';
+  /** Durable mode: most unacknowledged commands at once (closed loop). */
+  readonly inflightMax?: number;
+  readonly databaseUrl?: string;
 }
 
 const MARKET = 'BTC/AED';
@@ -112,8 +118,19 @@ export async function runCoreBench(o: CoreBenchOptions) {
     hash = stateHash(core);
   } else {
     dir = mkdtempSync(join(tmpdir(), 'rampart-bench-'));
-    const engine = await Engine.open({ config: defaultCoreConfig, backend: new FileJournal(dir), clock: () => 1 });
-    for (const c of fundCommands(users)) await engine.submit(c as unknown as Submission);
+    const kind = o.journalStore ?? 'file';
+    const schema = `bench_${process.pid}`;
+    const store =
+      kind === 'file' ? null : await openStore(kind === 'sqlite' ? { dataDir: dir } : { databaseUrl: o.databaseUrl ?? 'postgres://postgres@127.0.0.1:5432/test', schema });
+    const backend = store === null ? new FileJournal(dir) : store.journal;
+    const engine = await Engine.open({ config: defaultCoreConfig, backend, clock: () => 1 });
+    await Promise.all(fundCommands(users).map((c) => engine.submit(c as unknown as Submission)));
+    const groups0 = engine.journal.groups;
+    // Closed loop: at most `inflightMax` unacknowledged commands, as a fixed population of clients
+    // would have; an open loop would only measure how fast an unbounded backlog grows.
+    const inflightMax = o.inflightMax ?? 20_000;
+    let inflight = 0;
+    let wake: (() => void) | null = null;
     const pending: Promise<void>[] = [];
     const c0 = process.cpuUsage();
     const t0 = performance.now();
@@ -121,13 +138,21 @@ export async function runCoreBench(o: CoreBenchOptions) {
       const op = ops[i]!;
       const s = performance.now();
       const cmd = toCommand(op, MARKET, 1, idMap) as unknown as Submission;
+      inflight++;
       const p = engine.submit(cmd).then((r) => {
         latencyUs[i] = (performance.now() - s) * 1000;
+        inflight--;
+        if (wake !== null && inflight < inflightMax / 2) {
+          const w = wake;
+          wake = null;
+          w();
+        }
         return r;
       });
       // Results are known synchronously in the core; id mapping must not wait for durability.
       record(op, engine.core.lastResultForBench!);
       pending.push(p.then(() => undefined));
+      if (inflight >= inflightMax) await new Promise<void>((r) => (wake = r));
       if (i % o.burst === o.burst - 1) {
         await new Promise<void>((r) => setImmediate(r));
         if (pending.length > 200_000) await Promise.all(pending.splice(0, pending.length));
@@ -136,18 +161,21 @@ export async function runCoreBench(o: CoreBenchOptions) {
     await Promise.all(pending);
     elapsedMs = performance.now() - t0;
     cpu = process.cpuUsage(c0);
-    groups = engine.journal.groups;
+    groups = engine.journal.groups - groups0;
     engine.core.checkInvariants();
     hash = stateHash(engine.core);
-    await engine.close();
+    await engine.journal.sync();
+    if (store === null) await engine.close();
+    else await backend.open();
 
     // Replay: rebuild from the journal alone, chain checked, and compare the state hash.
-    const backend = new FileJournal(dir, { readOnly: true });
-    await backend.open();
+    if (store === null) await (backend as FileJournal).close();
+    const replayBackend = store === null ? new FileJournal(dir, { readOnly: true }) : backend;
+    await replayBackend.open();
     const core = new ExchangeCore(defaultCoreConfig);
     const r0 = performance.now();
     const rc0 = process.cpuUsage();
-    const r = await readChain(backend, 1, GENESIS_HASH, (_seq, payload) => {
+    const r = await readChain(replayBackend, 1, GENESIS_HASH, (_seq, payload) => {
       core.apply(decodeCommand(payload));
     });
     const replayMs = performance.now() - r0;
@@ -158,12 +186,17 @@ export async function runCoreBench(o: CoreBenchOptions) {
       commands: r.records,
       state_hash_equal: stateHash(core) === hash,
     };
+    if (store !== null) {
+      if (store.kind === 'postgres') await store.db.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
+      await store.close();
+    }
     rmSync(dir, { recursive: true, force: true });
   }
   return {
     bench: 'core',
     workload: o.workloadName ?? 'standard-mix',
     durable: o.durable,
+    ...(o.durable ? { journal: o.journalStore ?? 'file' } : {}),
     commands: ops.length,
     accounts: users.length,
     mix: counts,
@@ -177,7 +210,7 @@ export async function runCoreBench(o: CoreBenchOptions) {
     load_avg_1m: Math.round(loadavg()[0]! * 100) / 100,
     ...gc,
     ...summarize(latencyUs),
-    ...(o.durable ? { fsync_groups: groups, commands_per_group: Math.round(ops.length / Math.max(1, groups)) } : {}),
+    ...(o.durable ? { fsync_groups: groups, commands_per_group: Math.round(ops.length / Math.max(1, groups)), inflight_max: o.inflightMax ?? 20_000 } : {}),
     ...(replay ? { replay_ops_per_sec: replay.ops_per_sec, replay_ops_per_cpu_sec: replay.ops_per_cpu_sec, replay_state_hash_equal: replay.state_hash_equal } : {}),
     state_hash: hash,
     node: process.version,

@@ -15,6 +15,7 @@ const { values } = parseArgs({
     accounts: { type: 'string', default: '1000' },
     seed: { type: 'string', default: '1' },
     burst: { type: 'string', default: '2000' },
+    inflight: { type: 'string', default: '20000' },
     store: { type: 'string' },
     por: { type: 'boolean', default: false },
     http: { type: 'boolean', default: false },
@@ -23,7 +24,7 @@ const { values } = parseArgs({
 });
 
 async function main(): Promise<Record<string, unknown>> {
-  if (values.store !== undefined) {
+  if (values.store !== undefined && !values.durable) {
     const mod = (await import('../store/index.ts')) as unknown as { runStoreBench?: (o: { store: string }) => Promise<Record<string, unknown>> };
     if (mod.runStoreBench === undefined) throw new Error('store benchmark not available');
     return mod.runStoreBench({ store: values.store });
@@ -43,6 +44,8 @@ async function main(): Promise<Record<string, unknown>> {
     seed: Number(values.seed),
     durable: values.durable,
     burst: Number(values.burst),
+    inflightMax: Number(values.inflight),
+    ...(values.store !== undefined ? { journalStore: values.store as 'file' | 'sqlite' | 'postgres' } : {}),
     ...(workload ? { workload, workloadName: values.workload } : {}),
   });
 }
