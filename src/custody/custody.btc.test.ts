@@ -143,7 +143,8 @@ test('refill cold→hot: PSBT needs two approvals, a tampered signed PSBT is ref
   });
   const tampered = btc.coldSign(other.psbtBase64, COLD_MNEMONIC);
   await assert.rejects(desk.acceptSigned('refill-1', tampered, now, 'alice'), (e) => e instanceof btc.BtcChainError && e.code === 'PSBT_OUTPUTS_MISMATCH');
-  assert.throws(() => coldSignFiles({ psbtFile: (writeFileSync(join(dir, 'other.psbt'), other.psbtBase64), join(dir, 'other.psbt')), mnemonicFile, approvedFile }), (e) => e instanceof CustodyError && e.code === 'REFILL_NOT_APPROVED');
+  writeFileSync(join(dir, 'other.psbt'), other.psbtBase64);
+  assert.throws(() => coldSignFiles({ psbtFile: join(dir, 'other.psbt'), mnemonicFile, approvedFile }), (e) => e instanceof CustodyError && e.code === 'REFILL_NOT_APPROVED');
   const coldBefore = holdings(engine, 'system:BTC:cold_wallet');
   const hotBefore = holdings(engine, 'system:BTC:hot_wallet');
   const txid = await desk.acceptSigned('refill-1', signed, now, 'alice');
