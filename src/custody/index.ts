@@ -19,4 +19,5 @@ export { type AssetPolicy, type OwnUtxo, type SignerConfig, SignerCore, type Sig
 export { decryptKeyMaterial, encryptKeyMaterial, KEK_ENV, type KeyMaterial, openKeystore, resolveKek } from './signer/keystore.ts';
 export { type SignedEntry, SignedLog } from './signer/log.ts';
 export { openSigner } from './signer/main.ts';
+export { CustodyService, type CustodyServiceOptions } from './service.ts';
 export { btcConfirmations, btcFeeRate, type Progress, WithdrawalProcessor, type WithdrawalProcessorOptions } from './withdrawals.ts';
