@@ -79,8 +79,8 @@ export interface DrillOptions {
 
 export interface DrillTimelineLine {
   readonly at: string;
-  /** Milliseconds since the attacker's first broadcast (negative: before). */
-  readonly tMs: number;
+  /** Milliseconds since the attacker's broadcast (null for setup lines, before it). */
+  readonly tMs: number | null;
   /** 'measured' (wall clock) or 'scripted' (a staff step at a simulated time). */
   readonly kind: 'measured' | 'scripted' | 'setup';
   readonly event: string;
@@ -172,9 +172,9 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
   const timeline: DrillTimelineLine[] = [];
   let broadcastAtMs: number | null = null;
   const mark = (kind: DrillTimelineLine['kind'], event: string, atMs = clock()) => {
-    const line: DrillTimelineLine = { at: new Date(atMs).toISOString(), tMs: broadcastAtMs === null ? 0 : atMs - broadcastAtMs, kind, event };
+    const line: DrillTimelineLine = { at: new Date(atMs).toISOString(), tMs: broadcastAtMs === null ? null : atMs - broadcastAtMs, kind, event };
     timeline.push(line);
-    const rel = broadcastAtMs === null ? '        ' : `${line.tMs >= 0 ? '+' : ''}${(line.tMs / 1000).toFixed(3)}s`.padStart(8);
+    const rel = line.tMs === null ? '        ' : `${line.tMs >= 0 ? '+' : ''}${(line.tMs / 1000).toFixed(3)}s`.padStart(8);
     say(`${line.at} ${rel} [${kind}] ${event}`);
   };
   /** A scripted staff pause: the simulated clock moves on. */
