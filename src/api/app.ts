@@ -1,3 +1,5 @@
+import type { PorStore } from '../reserves/index.ts';
+import { reservesPlugin } from './reserves.ts';
 import { webPlugin } from '../web/index.ts';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -32,6 +34,8 @@ export interface BuildAppOptions {
   readonly clock: () => number;
   /** Serve the built web app (src/web/dist) at / with SPA fallback. */
   readonly webDistDir?: string;
+  /** Serve proof-of-reserves publications and customers' proofs. */
+  readonly reserves?: PorStore;
 }
 
 /**
@@ -115,6 +119,7 @@ export async function buildApp(options: BuildAppOptions): Promise<{ app: Fastify
   await app.register(websocket, { options: { maxPayload: config.ws?.messageBytesMax ?? 4096 } });
   await app.register(v1Plugin(ctx), { prefix: '/api/v1' });
   await app.register(v3Plugin(ctx), { prefix: '/api/v3' });
+  if (options.reserves !== undefined) await app.register(reservesPlugin(ctx, options.reserves), { prefix: '/api/v1' });
   const ws = wsPlugin(ctx);
   app.decorate('wsConnections', ws.connections);
   await app.register(ws);

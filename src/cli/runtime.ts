@@ -4,6 +4,7 @@ import { buildApp } from '../api/index.ts';
 import type { RampartConfig } from '../config/config.ts';
 import { Engine } from '../engine/engine.ts';
 import { WEB_DIST_DIR } from '../web/index.ts';
+import { PorStore } from '../reserves/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { AuditTrail } from './audit.ts';
 import { ProjectionPump } from './projection.ts';
@@ -23,6 +24,7 @@ export interface Runtime {
   readonly store: Store;
   readonly audit: AuditTrail;
   readonly projection: ProjectionPump;
+  readonly reserves: PorStore;
   close(): Promise<void>;
 }
 
@@ -32,12 +34,14 @@ export async function openRuntime(config: RampartConfig, clock: () => number = D
   const engine = await Engine.open({ config: config.core, backend: store.journal, clock, snapshotEveryCommands: config.snapshotEveryCommands });
   const projection = await ProjectionPump.start(engine, store);
   const audit = await AuditTrail.open(store);
+  const reserves = new PorStore(config.dataDir);
   const accounts = new Accounts({ repo: openSqliteAccounts(config.dataDir), engine, clock, serverKey: secrets.serverKey });
   const { app } = await buildApp({
     engine,
     accounts,
     clock,
     webDistDir: WEB_DIST_DIR,
+    reserves,
     config: {
       serverKeys: (kid) => (kid === secrets.serverKey.kid ? secrets.serverKey.key : undefined),
       csrfKey: secrets.csrfKey,
@@ -54,6 +58,7 @@ export async function openRuntime(config: RampartConfig, clock: () => number = D
     store,
     audit,
     projection,
+    reserves,
     async close() {
       await app.close();
       accounts.repo.close();

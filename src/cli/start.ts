@@ -4,6 +4,7 @@ import { seedDemo } from '../demo/seed.ts';
 import { startDemoTaker } from '../demo/taker.ts';
 import { serveAdmin } from './admin.ts';
 import { startBankRails } from './bank.ts';
+import { publishReserves } from './reserves.ts';
 import { sandboxDeposit } from '../banking/rails/index.ts';
 import { openRuntime } from './runtime.ts';
 
@@ -30,6 +31,11 @@ export async function startRampart(config: RampartConfig): Promise<void> {
     const taker = rt.accounts.repo.userByEmail('fatima@demo.rampart');
     if (taker !== undefined) stoppers.push(startDemoTaker(rt.engine, taker.id, 2_000));
   }
+  // Proof of reserves: a liabilities snapshot now and every hour (skipped when nothing changed).
+  const publish = () => publishReserves(rt, rt.reserves).catch((e: unknown) => process.stderr.write(`proof of reserves: ${e instanceof Error ? e.message : String(e)}\n`));
+  await publish();
+  const porTimer = setInterval(() => void publish(), 3_600_000);
+  stoppers.push(() => clearInterval(porTimer));
   const address = await rt.app.listen({ port: config.port, host: config.host });
   process.stdout.write(`rampart listening on ${address} (data ${config.dataDir}, seq ${rt.engine.core.seq}, replayed ${rt.engine.recovery.replayed} from snapshot ${rt.engine.recovery.snapshotSeq})\n`);
   const stop = async () => {
