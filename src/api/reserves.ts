@@ -49,7 +49,7 @@ export function reservesPlugin(ctx: ApiContext, store: PorStore) {
       handler: async ({ principal }) => {
         const latest = store.latestPublication();
         if (latest === undefined) throw new ApiError('NOT_FOUND', 'no proof-of-reserves snapshot has been published yet');
-        let proof;
+        let proof: Awaited<ReturnType<PorStore['proofFor']>>;
         try {
           proof = await store.proofFor(principal!.userId);
         } catch {
