@@ -26,6 +26,15 @@ export interface BtcViewOptions {
   /** Cold receive addresses 0..n-1 are watched (default 1). */
   readonly coldAddressCount?: number;
   readonly reorgDepthMax?: number;
+  /** Resume from `exportState()` (after a restart) instead of scanning from startHeight. */
+  readonly state?: BtcViewState;
+}
+
+/** What the view needs to resume: the watcher's position and recent blocks, the UTXO set, the watched users. */
+export interface BtcViewState {
+  readonly watcher: ReturnType<btc.BtcWatcher['state']>;
+  readonly utxos: TrackedUtxo[];
+  readonly userIds: number[];
 }
 
 /**
@@ -50,13 +59,28 @@ export class BtcChainView {
     this.network = o.network;
     this.rpc = o.rpc;
     this.depositAccount = btc.parseAccountXpub(o.depositXpub, o.network);
-    this.watcher = new btc.BtcWatcher({ rpc: o.rpc, network: o.network, addresses: [], startHeight: o.startHeight, ...(o.reorgDepthMax !== undefined ? { reorgDepthMax: o.reorgDepthMax } : {}) });
+    const wo = { rpc: o.rpc, network: o.network, addresses: [], ...(o.reorgDepthMax !== undefined ? { reorgDepthMax: o.reorgDepthMax } : {}) };
+    this.watcher = o.state ? btc.BtcWatcher.restore(wo, o.state.watcher) : new btc.BtcWatcher({ ...wo, startHeight: o.startHeight });
     this.hotAddress = this.own(btc.deriveReceiveAddress(o.hotXpub, o.network, 0).address, { role: 'hot', chain: 0, index: 0 });
     this.hotChangeAddress = this.own(btc.deriveChangeAddress(o.hotXpub, o.network, 0).address, { role: 'hot', chain: 1, index: 0 });
     if (o.coldXpub !== undefined) {
       for (let i = 0; i < (o.coldAddressCount ?? 1); i++) this.coldAddresses.push(this.own(btc.deriveReceiveAddress(o.coldXpub, o.network, i).address, { role: 'cold', chain: 0, index: i }));
       this.coldChangeAddress = this.own(btc.deriveChangeAddress(o.coldXpub, o.network, 0).address, { role: 'cold', chain: 1, index: 0 });
     }
+    if (o.state) {
+      for (const id of o.state.userIds) this.watchUser(id);
+      for (const u of o.state.utxos) {
+        const owner = this.owners.get(u.address);
+        if (owner !== undefined) this.utxos.set(`${u.txid}:${u.vout}`, { ...u, owner, spentBy: u.spentBy === null ? null : { ...u.spentBy } });
+      }
+    }
+  }
+
+  /** JSON-safe with custody's bigint codec (json.ts); persist after each tick. */
+  exportState(): BtcViewState {
+    const userIds: number[] = [];
+    for (const o of this.owners.values()) if (o.role === 'deposit') userIds.push(o.userId);
+    return { watcher: this.watcher.state(), utxos: [...this.utxos.values()].map((u) => ({ ...u, spentBy: u.spentBy === null ? null : { ...u.spentBy } })), userIds };
   }
 
   private own(address: string, role: BtcRole): string {

@@ -75,6 +75,15 @@ export class BtcDepositService {
     return this.o.view.addressFor(userId);
   }
 
+  /** Records to persist (the core stays the authority on what was credited). */
+  exportRecords(): DepositRecord[] {
+    return [...this.records.values()].map((r) => ({ ...r }));
+  }
+
+  restoreRecords(records: readonly DepositRecord[]): void {
+    for (const r of records) this.records.set(r.ref, { ...r });
+  }
+
   watchUser(userId: number): string {
     return this.o.view.watchUser(userId);
   }
@@ -160,6 +169,14 @@ export class EthDepositService {
 
   watcherState(): eth.WatcherState {
     return this.watcher.exportState();
+  }
+
+  exportRecords(): DepositRecord[] {
+    return [...this.records.values()].map((r) => ({ ...r }));
+  }
+
+  restoreRecords(records: readonly DepositRecord[]): void {
+    for (const r of records) this.records.set(r.ref, { ...r });
   }
 
   async poll(): Promise<eth.PollResult> {

@@ -44,6 +44,15 @@ export class MoveTracker {
     this.o = { ...o, confirmations: o.confirmations ?? 1 };
   }
 
+  /** Moves broadcast but not yet posted, to persist; `restore` puts them back after a restart. */
+  exportState(): InternalMove[] {
+    return this.inFlight;
+  }
+
+  restore(moves: readonly InternalMove[]): void {
+    for (const m of moves) this.add(m);
+  }
+
   add(m: InternalMove): void {
     this.pending.set(`${m.kind}:${m.txid}`, m);
   }

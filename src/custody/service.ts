@@ -2,10 +2,11 @@ import type * as btc from '../chains/btc/index.ts';
 import * as eth from '../chains/eth/index.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { AlertSink } from './alerts.ts';
-import { BtcChainView } from './btcView.ts';
-import { BtcDepositService, EthDepositService, knownUserIds } from './deposits.ts';
+import { BtcChainView, type BtcViewState } from './btcView.ts';
+import { BtcDepositService, type DepositRecord, EthDepositService, knownUserIds } from './deposits.ts';
+import { readJsonFile, toJson, writeFileAtomic } from './json.ts';
 import { sweepHotExcessBtc, sweepHotExcessEth } from './hotCold.ts';
-import { MoveTracker } from './moves.ts';
+import { type InternalMove, MoveTracker } from './moves.ts';
 import { EthNonceSource } from './nonces.ts';
 import { btcHoldings, ethHoldings, type ReconcileRow, reconcileWallets } from './reconcile.ts';
 import type { Signer } from './signer/client.ts';
@@ -22,6 +23,18 @@ export interface CustodyServiceOptions {
   readonly eth?: { readonly client: eth.EthClient; readonly fromBlock: bigint; readonly coldXpub?: string; readonly confirmations: number; readonly feeCapWei: bigint };
   /** Hot-wallet share of customer liabilities, basis points (default 500 = 5%). */
   readonly hotShareBps?: bigint;
+  /** Where the loop's state is saved after each step (atomic replace) and resumed from at start. */
+  readonly stateFile?: string;
+}
+
+/** What survives a restart besides the core and the signer's log: chain positions, deposit records, moves in flight. */
+interface SavedState {
+  v: 1;
+  btcView?: BtcViewState;
+  btcDeposits?: DepositRecord[];
+  ethWatcher?: eth.WatcherState;
+  ethDeposits?: DepositRecord[];
+  moves: InternalMove[];
 }
 
 /**
@@ -46,17 +59,21 @@ export class CustodyService {
 
   private constructor(o: CustodyServiceOptions, info: Awaited<ReturnType<Signer['info']>>) {
     this.o = o;
+    const saved = o.stateFile !== undefined ? readJsonFile<SavedState>(o.stateFile) : undefined;
     this.moves = new MoveTracker({ engine: o.engine, chains: { ...(o.btc ? { btcRpc: o.btc.rpc } : {}), ...(o.eth ? { ethClient: o.eth.client } : {}) }, alerts: o.alerts, clock: o.clock });
     if (o.btc) {
-      this.btcView = new BtcChainView({ rpc: o.btc.rpc, network: o.btc.network, startHeight: o.btc.startHeight, depositXpub: info.btcDepositXpub, hotXpub: info.btcHotXpub, ...(o.btc.coldXpub ? { coldXpub: o.btc.coldXpub } : {}) });
+      this.btcView = new BtcChainView({ rpc: o.btc.rpc, network: o.btc.network, startHeight: o.btc.startHeight, depositXpub: info.btcDepositXpub, hotXpub: info.btcHotXpub, ...(o.btc.coldXpub ? { coldXpub: o.btc.coldXpub } : {}), ...(saved?.btcView ? { state: saved.btcView } : {}) });
       this.btcDeposits = new BtcDepositService({ engine: o.engine, view: this.btcView, alerts: o.alerts, clock: o.clock, confirmations: o.btc.confirmations });
+      this.btcDeposits.restoreRecords(saved?.btcDeposits ?? []);
     }
     if (o.eth) {
       this.ethHot = eth.parseAddress(info.ethHotAddress, eth.LENIENT_ADDRESS_POLICY);
       this.ethCold = o.eth.coldXpub ? eth.deriveDepositAddress(o.eth.coldXpub, 0) : undefined;
       this.nonces = new EthNonceSource(o.eth.client, this.ethHot);
-      this.ethDeposits = new EthDepositService({ engine: o.engine, client: o.eth.client, depositXpub: info.ethDepositXpub, fromBlock: o.eth.fromBlock, alerts: o.alerts, clock: o.clock, confirmations: o.eth.confirmations });
+      this.ethDeposits = new EthDepositService({ engine: o.engine, client: o.eth.client, depositXpub: info.ethDepositXpub, fromBlock: o.eth.fromBlock, alerts: o.alerts, clock: o.clock, confirmations: o.eth.confirmations, ...(saved?.ethWatcher ? { watcherState: saved.ethWatcher } : {}) });
+      this.ethDeposits.restoreRecords(saved?.ethDeposits ?? []);
     }
+    this.moves.restore(saved?.moves ?? []);
     this.withdrawals = new WithdrawalProcessor({
       engine: o.engine,
       signer: o.signer,
@@ -95,7 +112,21 @@ export class CustodyService {
       if (this.ethDeposits) await this.ethDeposits.poll();
       await this.withdrawals.tick();
       await this.moves.settle();
+      this.save();
     });
+  }
+
+  /** Atomic save of the loop's state (no-op without stateFile). */
+  private save(): void {
+    if (this.o.stateFile === undefined) return;
+    const state: SavedState = {
+      v: 1,
+      ...(this.btcView ? { btcView: this.btcView.exportState() } : {}),
+      ...(this.btcDeposits ? { btcDeposits: this.btcDeposits.exportRecords() } : {}),
+      ...(this.ethDeposits ? { ethWatcher: this.ethDeposits.watcherState(), ethDeposits: this.ethDeposits.exportRecords() } : {}),
+      moves: this.moves.exportState(),
+    };
+    writeFileAtomic(this.o.stateFile, toJson(state));
   }
 
   /** Sweeps credited deposits to hot and the hot wallet's excess over its cap to cold. Returns the txids sent. */
@@ -118,6 +149,8 @@ export class CustodyService {
           if (c) sent.push(c);
         }
       }
+      // Saved before returning: a move broadcast is never forgotten by a crash after this point.
+      this.save();
       return sent;
     });
   }
