@@ -71,6 +71,29 @@ export class BtcSide {
     return { address, key };
   }
 
+  /** Receive address `index` of a mnemonic (customers' own wallets; no key kept). */
+  addressOf(mnemonic: string, index: number): string {
+    return deriveReceiveAddress(bip84Account(btcSeed(mnemonic), 'regtest').xpub, 'regtest', index).address;
+  }
+
+  /**
+   * Signs a payment from `from` (every coin it has, confirmed or in the mempool): `amountSat`
+   * to `to`, change back to `from`, a fixed fee. Returns what the intent needs.
+   */
+  signPayment(from: string, to: string, amountSat: bigint, feeSat: bigint): { hex: string; txid: string; inputs: string[] } {
+    const key = this.keys.get(from);
+    if (key === undefined) throw new DrillError('CHAIN_FAILED', 'no key for the address', { from });
+    const coins = this.utxos(from);
+    const change = coins.reduce((s, c) => s + c.valueSat, 0n) - amountSat - feeSat;
+    if (change < 1_000n) throw new DrillError('CHAIN_FAILED', 'hot wallet too small for the payment', { from, amountSat: amountSat.toString() });
+    const script = parseAddress(from, 'regtest').scriptPubKey;
+    const signed = signP2wpkhTx(
+      coins.map((c) => ({ txid: c.txid, vout: c.vout, valueSat: c.valueSat, scriptPubKey: script, privateKey: key })),
+      [outputTo(to, amountSat, 'regtest'), outputTo(from, change, 'regtest')],
+    );
+    return { hex: signed.hex, txid: signed.txid, inputs: coins.map((c) => `${c.txid}:${c.vout}`) };
+  }
+
   /** The operator's outside money (the devnet faucet) pays `address`; returns the txid. Coins are tracked if `own`. */
   async fund(address: string, amountSat: bigint, own: boolean): Promise<string> {
     const txid = (await this.rpc.call('sendtoaddress', [address, formatDecimal(amountSat, 8)])) as string;
@@ -167,6 +190,10 @@ export class EthSide {
     const address = acct.address.toLowerCase();
     this.accounts.set(address, acct);
     return { address };
+  }
+
+  addressOf(mnemonic: string, index: number): string {
+    return accountFromSeed(ethSeed(mnemonic), index).address.toLowerCase();
   }
 
   /** The operator's outside money (hardhat's unlocked account 0) pays `address`. */

@@ -32,7 +32,10 @@ test('full cover: detected and frozen within 1 s of the broadcast, loss exact an
     assert.equal(r.hot_cap_respected, true);
     assert.equal(r.customer_balances_unchanged, true);
     assert.equal(r.withdrawals_lost, 0);
-    assert.equal(r.false_positives, 0, 'the rescue moves matched their intents');
+    assert.equal(r.false_positives, 0, 'the rescue moves and the payouts matched their intents: no false freeze');
+    assert.deepEqual(r.withdrawal_fates, { 'w-1': 'settled', 'w-2': 'settled', 'w-3': 'settled', 'w-4': 'settled' }, 'every queued withdrawal paid after review');
+    assert.deepEqual(r.withdrawals_paid.map((p) => p.withdrawalId), ['w-1', 'w-2', 'w-3', 'w-4'], 'in request order');
+    assert.ok(r.alerts_sent >= 1 && readdirSync(join(r.data_dir, 'alerts')).length >= 1, 'alert e-mailed');
     assert.deepEqual(Object.keys(r.phases), PHASES);
     assert.ok(Object.values(r.phases).every((t, i, a) => i === 0 || t > a[i - 1]!), 'phases in order');
     assert.deepEqual(r.haircut.byAsset, {});
@@ -60,6 +63,7 @@ test('CLI, haircut variant: exit 0, one JSON object last; treasury covers part, 
     assert.ok(out.some((l) => l.includes('[measured] attacker broadcast')));
     assert.equal(r.variant, 'haircut');
     assert.equal(r.withdrawals_lost, 0);
+    assert.ok(Object.values(r.withdrawal_fates).every((f) => f === 'settled'));
     assert.equal(r.customer_balances_unchanged, false, 'a haircut changes balances');
     for (const c of ['BTC', 'ETH']) {
       const hair = BigInt(r.haircut.byAsset[c]!);

@@ -20,6 +20,7 @@ import {
   type DetectionTiming,
   drillFigures,
   type DrillFigures,
+  EmailOutboxChannel,
   EthPendingScanner,
   executeRotation,
   FourEyesDesk,
@@ -49,7 +50,7 @@ import {
 import { FileJournal } from '../journal/fileJournal.ts';
 import { Blocklist } from '../screening/index.ts';
 import { formatDecimal } from '../shared/decimal.ts';
-import { BtcSide, EthSide, newMnemonic } from './chains.ts';
+import { BtcSide, EthSide, ethIntent, newMnemonic } from './chains.ts';
 import { DrillCustody } from './custody.ts';
 import { DrillError } from './errors.ts';
 
@@ -108,6 +109,10 @@ export interface DrillResult extends DrillFigures {
   /** Ledger custody accounts equal the chain balances of Rampart's addresses (old hot, new hot, cold). */
   readonly chain_matches_ledger: Record<string, boolean>;
   readonly false_positives: number;
+  /** Queued withdrawals paid on chain after review (and settled in the core). */
+  readonly withdrawals_paid: ReadonlyArray<{ withdrawalId: string; chain: string; txid: string }>;
+  readonly withdrawal_fates: Record<string, string>;
+  readonly alerts_sent: number;
   readonly attacker: { readonly addresses: readonly string[]; readonly txids: readonly string[] };
   readonly invariants_ok: boolean;
   readonly failures: readonly string[];
@@ -128,8 +133,9 @@ const usdCents = (fils: bigint): bigint => (fils * 10_000n) / 36_725n;
 const BTC_ATTACK_FEE_SAT = 2_345n;
 const DETECT_WAIT_MS = 15_000;
 const SCAN_INTERVAL_MS = 20;
-const BTC_DEST = 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq';
-const ETH_DEST = '0x52908400098527886E0F7030069857D2E4169EE7';
+/** The exchange's withdrawal fee (paid by the customer into fee_revenue, which pays the network fee). */
+const WITHDRAWAL_FEE: Record<Chain, bigint> = { BTC: 5_000n, ETH: 500_000_000_000_000n };
+const BTC_PAYOUT_FEE_SAT = 1_500n;
 
 const STAFF = {
   sec1: { id: 'sec-alia', role: 'security' },
@@ -256,10 +262,13 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
     await run({ type: 'order.place', userId: 2, market: 'BTC/AED', side: 'buy', kind: 'limit', tif: 'GTC', priceTicks: 340_000, qtyLots: 300 });
     mark('setup', `customers 1..${USERS} hold AED, BTC, ETH; trades done; resting orders on both books`);
 
+    // Each customer's own wallet on the devnets (the withdrawals are really paid there after the incident).
+    const customerWallets = newMnemonic();
+    const dest = (u: number, asset: Chain) => (asset === 'BTC' ? B.addressOf(customerWallets, u) : E.addressOf(customerWallets, u));
     for (let u = 1; u <= USERS; u++) {
       await run({ type: 'user.tier', userId: u, tier: 2 });
-      await run({ type: 'addressBook.add', userId: u, asset: 'BTC', destination: BTC_DEST, label: 'ledger' });
-      await run({ type: 'addressBook.add', userId: u, asset: 'ETH', destination: ETH_DEST, label: 'metamask' });
+      await run({ type: 'addressBook.add', userId: u, asset: 'BTC', destination: dest(u, 'BTC'), label: 'own wallet' });
+      await run({ type: 'addressBook.add', userId: u, asset: 'ETH', destination: dest(u, 'ETH'), label: 'own wallet' });
     }
     skewMs += DAY_MS + 1; // the address book's cooling-off
     await run({ type: 'prices.set', pricesFils: PRICES_FILS });
@@ -279,8 +288,8 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
         userId,
         asset,
         amount,
-        fee: 0n,
-        destination: asset === 'BTC' ? BTC_DEST : ETH_DEST,
+        fee: WITHDRAWAL_FEE[asset],
+        destination: dest(userId, asset),
         confirmationId: `drill-conf-${i + 1}`,
         confirmedTotp: true,
         emailConfirmed: true,
@@ -298,13 +307,15 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
     const registry = new IntentRegistry();
     const signer = new DrillSigner();
     const blocklist = new Blocklist();
-    const responder = new BreachResponder({ engine: eng, registry, own, book, log, signer, blocklist, clock });
+    const alerts = new EmailOutboxChannel({ dir: join(dataDir, 'alerts'), to: ['security@rampart.example'], from: 'rampart@rampart.example' });
+    const responder = new BreachResponder({ engine: eng, registry, own, book, log, signer, blocklist, clock, channels: [alerts] });
     const btcScanner = new BtcMempoolSpendScanner(B.rpc, B.coins, clock);
     const ethScanner = new EthPendingScanner(E.client, [hot.ETH, cold.ETH], clock);
     const ethWatched = new Set([hot.ETH, cold.ETH]);
     let watchError: unknown = null;
     const scanOnce = async () => {
-      for (const o of [...(await btcScanner.scan()), ...(await ethScanner.scan())]) await responder.observe(o);
+      const [b, e] = await Promise.all([btcScanner.scan(), ethScanner.scan()]);
+      for (const o of [...b, ...e]) await responder.observe(o);
     };
     watchLoop = (async () => {
       while (!stopWatch) {
@@ -448,15 +459,60 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
       proposalId: approved('t-recovering', 'incident.transition', { incidentId: INCIDENT_ID, to: 'recovering' }, ['security', 'compliance', 'treasury', 'admin']),
     });
 
+    /**
+     * The new hot wallet pays authorised withdrawals: intent registered before broadcast
+     * (the scanners must match it, not freeze), mined, settled in the core; the network
+     * fee comes out of the withdrawal fees (fee_revenue).
+     */
+    const payOut = async (ids: readonly string[]): Promise<Array<{ withdrawalId: string; chain: Chain; txid: string }>> => {
+      const out: Array<{ withdrawalId: string; chain: Chain; txid: string }> = [];
+      for (const id of ids) {
+        const w = core.withdrawals.get(id);
+        if (w === undefined || w.state !== 'authorized') continue;
+        const chain = w.asset as Chain;
+        if (chain === 'BTC') {
+          const p = B.signPayment(newHot.BTC, w.destination, w.amount, BTC_PAYOUT_FEE_SAT);
+          registry.register({ id: `wd:${id}`, kind: 'withdrawal', chain, txids: [p.txid], inputs: p.inputs, outputs: [{ address: w.destination, valueMinor: w.amount }], feeMaxMinor: BTC_PAYOUT_FEE_SAT, withdrawalId: id });
+          await B.broadcast(p.hex);
+          await B.track(p.txid, newHot.BTC);
+          out.push({ withdrawalId: id, chain, txid: p.txid });
+        } else {
+          const p = await E.sign(newHot.ETH, w.destination, w.amount);
+          registry.register({ ...ethIntent(`wd:${id}`, 'withdrawal', p), withdrawalId: id });
+          await E.broadcast(p);
+          out.push({ withdrawalId: id, chain, txid: p.hash });
+        }
+      }
+      await sleep(3 * SCAN_INTERVAL_MS); // seen (and matched) in the mempool
+      const hash = await B.mine();
+      await E.mine();
+      for (const o of await B.blockOutflows(hash, clock())) await responder.observe(o);
+      for (const o of await E.blockOutflows(ethWatched, clock())) await responder.observe(o);
+      for (const p of out) {
+        await run({ type: 'withdrawal.settle', withdrawalId: p.withdrawalId, txRef: p.txid });
+        const fee = p.chain === 'BTC' ? BTC_PAYOUT_FEE_SAT : (await E.client.getReceipt(p.txid as `0x${string}`))?.feePaidWei;
+        if (fee === undefined) throw new DrillError('CHAIN_FAILED', 'payout not mined', { txid: p.txid });
+        await run({ type: 'ledger.post', ref: `drill:payout-fee:${p.withdrawalId}`, memo: `network fee of withdrawal ${p.withdrawalId}`, transfers: [{ debit: `system:${p.chain}:fee_revenue`, credit: `system:${p.chain}:hot_wallet`, amount: fee }] });
+      }
+      mark('scripted', `withdrawals paid on chain from the new hot wallets and settled: ${out.map((p) => `${p.withdrawalId} ${p.chain} ${p.txid.slice(0, 16)}…`).join(', ')}`);
+      return out;
+    };
+
     // ---- Phased restoration -----------------------------------------------------------
     const restore = new Restoration({ engine: eng, log, desk, signer, incidentId: INCIDENT_ID });
+    let after = '';
+    const paid: Array<{ withdrawalId: string; chain: Chain; txid: string }> = [];
     for (const phase of PHASES) {
       staffPause(15);
-      for (const item of PHASE_CHECKLISTS[phase]) restore.check(phase, item, STAFF.sec2, 'checked in the drill', clock());
       if (phase === 'withdrawals_normal') {
         for (const q of restore.queue) restore.review(q.withdrawalId, 'approve', STAFF.comp, clock());
-        await restore.processReviewed();
+        const done = await restore.processReviewed();
+        mark('scripted', `queued withdrawals reviewed and authorised in request order: ${done.join(', ')}`);
+        // Balances compared here: the incident's effect, before the payouts legitimately reduce them.
+        after = customerBalancesSnapshot(core);
+        paid.push(...(await payOut(done)));
       }
+      for (const item of PHASE_CHECKLISTS[phase]) restore.check(phase, item, STAFF.sec2, 'checked in the drill', clock());
       await restore.enter(phase, { actor: STAFF.sec1, proposalId: approved(`phase-${phase}`, 'incident.restore_phase', { incidentId: INCIDENT_ID, phase }, ['security', 'compliance', 'treasury', 'admin']), nowMs: clock() });
       mark('scripted', `restoration phase entered: ${phase} (approved by ${STAFF.comp.id})`);
     }
@@ -481,7 +537,7 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
     const notices = writeNotices(customerNotices(report), { inApp: join(dataDir, 'notices', 'inbox'), emailOutbox: join(dataDir, 'notices', 'outbox') }, (u) => `customer${u}@example.com`, clock());
     mark('scripted', `report ${paths.json}, status page ${statusPath}, ${notices} customer notices`);
     const fates = await withdrawalFates(backend, core, queued);
-    const after = customerBalancesSnapshot(core);
+    await responder.settled();
     const figures = drillFigures({ report, broadcastAtMs, timing: first, hotBalanceAtAttackMinor: hotAtAttack, balancesBefore: before, balancesAfter: after, fates, core, reportPath: paths.json });
 
     // Chain vs ledger, every Rampart address (the retired hot one is still watched).
@@ -501,6 +557,7 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
 
     const failures: string[] = [];
     if (figures.withdrawals_lost !== 0) failures.push(`withdrawals_lost = ${figures.withdrawals_lost}`);
+    for (const [id, f] of fates) if (f !== 'settled') failures.push(`withdrawal ${id} ${f}, not paid`);
     if (!figures.hot_cap_respected) failures.push('loss exceeds the hot balance at the time');
     if (falsePositives > 0) failures.push(`${falsePositives} false positive(s)`);
     for (const [a, ok] of Object.entries(lossMatchesChain)) if (!ok) failures.push(`${a} loss differs from the chain`);
@@ -529,6 +586,9 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
       reserve_ratio_after_chain: Object.fromEntries(Object.entries(byChain).map(([a, c]) => [a, c.display])),
       chain_matches_ledger: chainMatches,
       false_positives: falsePositives,
+      withdrawals_paid: paid,
+      withdrawal_fates: Object.fromEntries(fates),
+      alerts_sent: responder.deliveries.filter((d) => d.ok).length,
       attacker: { addresses: [...report.attacker.addresses], txids: [...report.attacker.txids] },
       invariants_ok: failures.length === 0,
       failures,
