@@ -94,3 +94,17 @@ test('arguments and data directory: unknown flags refused, a non-empty data dir 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a failure mid-drill still stops both devnets (no hardhat child left behind)', { timeout: 120_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rampart-drill-fail-'));
+  try {
+    const boom = (line: string) => {
+      if (line.includes('attacker broadcast')) throw new Error('injected failure after the attack');
+    };
+    await assert.rejects(runDrill({ dataDir: join(dir, 'data'), log: boom }), /injected failure/);
+    const children = spawnSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' }).stdout;
+    assert.doesNotMatch(children, /hardhat/i, children);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
