@@ -165,6 +165,33 @@ test('ETH crash between signing and recording: restart rebroadcasts the same non
   engine.core.checkInvariants();
 });
 
+test('ETH stuck withdrawal: same-nonce replacement with fees +10%; only the replacement is mined', async () => {
+  const p = processor(signer);
+  await eth.setAutomine(node.rpcUrl, false);
+  try {
+    await authorisedWithdrawal(engine, clock, 'ew3', 1, 'ETH', ETH / 20n, DEST);
+    await p.tick();
+    const first = p.status('ew3')!.txid!;
+    await p.bumpNow('ew3');
+    const attempts = await signer.lookup('withdraw', 'ew3');
+    assert.equal(attempts[0]!.txid, first);
+    assert.equal(attempts.length, 2);
+    assert.equal(attempts[1]!.eth!.nonce, attempts[0]!.eth!.nonce);
+    assert.ok(attempts[1]!.eth!.maxFeePerGasWei * 10n >= attempts[0]!.eth!.maxFeePerGasWei * 11n);
+    await eth.mine(node.rpcUrl, 2);
+  } finally {
+    await eth.setAutomine(node.rpcUrl, true);
+  }
+  await p.tick();
+  const attempts = await signer.lookup('withdraw', 'ew3');
+  assert.equal(engine.core.withdrawals.has('ew3'), false);
+  assert.notEqual(await client.getReceipt(attempts[1]!.txid as eth.Hash), null);
+  assert.equal(await client.getReceipt(attempts[0]!.txid as eth.Hash), null, 'the original never mined');
+  assert.ok([...engine.core.idempotent.keys()].some((k) => k.endsWith(`netfee:${attempts[1]!.txid}`)));
+  assert.ok((await reconcile()).every((x) => x.diffMinor === 0n));
+  engine.core.checkInvariants();
+});
+
 test('ETH hot over its cap: excess to the cold address; refill back needs two approvals, tampered refused', async () => {
   const cap = hotCapMinor(engine.core, 'ETH');
   const txid = await sweepHotExcessEth({ core: engine.core, client, hotAddress: hot, nonces: new EthNonceSource(client, hot), signer, moves, moveId: 'eth-tocold-1' });
