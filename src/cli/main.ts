@@ -28,6 +28,8 @@ Usage: rampart <command> [flags]      (every command takes --json: one JSON obje
   por verify PROOF.json [--root HEX | --snapshot FILE] [--customer ID]   check an inclusion proof
   por verify-bundle FILE [--snapshot FILE]      check a reserves bundle (addresses, signatures, totals)
   por publish [--data-dir DIR]                  snapshot liabilities, publish root and the public page
+  drill [--data-dir DIR] [--haircut]            replay the M2 breach end to end on the dev chains: detect,
+                                                freeze, account, cover (or haircut), restore, report
   help                                          this text
 
 Commands that act on an instance reach a running one through <data-dir>/admin.sock,
@@ -52,6 +54,10 @@ export async function main(argv: string[], env: Readonly<Record<string, string |
   const [first = 'help', ...tail] = argv;
   const [command, rest] = twoWord.has(first) && tail[0] !== undefined && !tail[0].startsWith('-') ? [`${first} ${tail[0]}`, tail.slice(1)] : [first, tail];
   if (command.startsWith('por ')) return por(command.slice(4), rest, env, write);
+  if (command === 'drill') {
+    const drill = await import('../drill/main.ts');
+    return drill.main(rest);
+  }
   let parsed: ReturnType<typeof parseCli>;
   try {
     parsed = parseCli(rest);
