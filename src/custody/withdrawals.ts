@@ -112,7 +112,13 @@ export class WithdrawalProcessor {
   private async step(t: Tracked): Promise<void> {
     const w = this.o.engine.core.withdrawals.get(t.id);
     if (w === undefined) {
-      t.progress = 'settled'; // settled (or cancelled) in the core: nothing left to do here
+      // Gone from the core without our settle: cancelled (or settled elsewhere). If a transaction
+      // was already signed, the customer may be refunded and paid: the incident module decides.
+      const signed = t.attempts.length > 0 ? t.attempts : await this.o.signer.lookup('withdraw', t.id);
+      if (signed.length > 0) {
+        this.o.alerts.raise({ kind: 'WITHDRAWAL_CONFLICT', asset: t.asset, atMs: this.o.clock(), message: 'withdrawal left the core (cancelled?) after its transaction was signed', details: { withdrawalId: t.id, txids: signed.map((a) => a.txid) } });
+        t.progress = 'conflict';
+      } else t.progress = 'settled';
       return;
     }
     if (t.attempts.length === 0) {
@@ -184,8 +190,8 @@ export class WithdrawalProcessor {
       if (c === 0) inMempool = a;
     }
     if (best !== undefined) {
-      t.progress = best.confirmations >= b.confirmations ? 'settled' : 'confirming';
-      if (t.progress === 'settled') await this.settle(t, best.entry, best.entry.feeMinor);
+      if (best.confirmations >= b.confirmations) await this.settle(t, best.entry, best.entry.feeMinor);
+      else t.progress = 'confirming';
       return;
     }
     const last = t.attempts[t.attempts.length - 1]!;
@@ -237,7 +243,6 @@ export class WithdrawalProcessor {
         this.o.alerts.raise({ kind: 'WITHDRAWAL_CONFLICT', asset: 'ETH', atMs: this.o.clock(), message: 'withdrawal transaction reverted', details: { withdrawalId: t.id, hash: a.txid } });
         return;
       }
-      t.progress = 'settled';
       await this.settle(t, a, r.feePaidWei);
       return;
     }
@@ -295,6 +300,7 @@ export class WithdrawalProcessor {
     }
     const r = await this.o.engine.submit({ type: 'withdrawal.settle', withdrawalId: t.id, txRef: paid.txid });
     if (!r.ok) throw new CustodyError('ENGINE_REJECTED', 'settle refused', { withdrawalId: t.id, code: r.error?.code });
+    t.progress = 'settled';
   }
 }
 
