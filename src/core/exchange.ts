@@ -110,9 +110,12 @@ export class ExchangeCore implements MarketHost {
    */
   apply(cmd: Command): CommandResult {
     const seq = ++this.seq;
-    const events: CoreEvent[] = [];
+    // Scratch arrays reused across commands, copied out exactly sized: a fresh array per
+    // command would get a 16-slot backing store on its first push (most commands emit 1-3).
+    const events = this.scratchEvents;
+    events.length = 0;
     const ledger = this.ledger;
-    ledger.out = [];
+    ledger.out.length = 0;
     try {
       if (cmd === null || typeof cmd !== 'object') throw new CoreError('COMMAND_MALFORMED', 'command must be an object');
       const ts = cmd.ts;
@@ -121,7 +124,7 @@ export class ExchangeCore implements MarketHost {
       const dup = this.dispatch(cmd, events);
       this.lastTs = ts;
       if (dup !== undefined) return { seq, ok: true, duplicate: true, firstSeq: dup.seq, events: EMPTY, transfers: EMPTY, orderId: dup.orderId };
-      const result: CommandResult = { seq, ok: true, events, transfers: ledger.out, orderId: this.lastOrderId };
+      const result: CommandResult = { seq, ok: true, events: events.slice(), transfers: ledger.out.slice(), orderId: this.lastOrderId };
       this.lastResultForBench = result;
       this.lastOrderId = undefined;
       this.remember(cmd, result);
@@ -139,6 +142,7 @@ export class ExchangeCore implements MarketHost {
   }
 
   private lastOrderId: number | undefined;
+  private readonly scratchEvents: CoreEvent[] = [];
   /** The most recent result, for drivers that need it before durability (the benchmark). */
   lastResultForBench: CommandResult | undefined;
 
