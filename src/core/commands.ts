@@ -83,7 +83,18 @@ export type Command =
   | { type: 'withdrawalPolicy.set'; ts: number; policy: WithdrawalPolicy }
   | { type: 'withdrawal.authorize'; ts: number; withdrawalId: string }
   | { type: 'withdrawal.settle'; ts: number; withdrawalId: string; txRef: string }
-  | { type: 'withdrawal.cancel'; ts: number; withdrawalId: string; reason: string }
+  | {
+      type: 'withdrawal.cancel';
+      ts: number;
+      withdrawalId: string;
+      reason: string;
+      /**
+       * Required once the withdrawal is authorised (handed to a signer or the bank): the payout
+       * processor attests that the payment failed and can never complete (bank rejection, intent
+       * provably never signed). Without it a refund could meet a payout already in flight.
+       */
+      payoutFailed?: boolean;
+    }
   | { type: 'withdrawals.pause'; ts: number; asset: string | null; paused: boolean; reason: string }
   | {
       type: 'ledger.post';

@@ -161,6 +161,14 @@ test('withdrawal: hold, authorise (refused while paused), settle once, or cancel
   assert.equal(run(request(T1, 'w2', 1, 'BTC', 5n)).ok, true);
   run({ type: 'withdrawal.cancel', ts: T1, withdrawalId: 'w2', reason: 'customer' });
   assert.equal(core.userBalances(1).BTC!.available, 1_000_000_000n - 10_010_000n);
+  // Once authorised, a payout may be in flight: a plain cancel (a refund) is refused; only the
+  // payout processor's attestation that the payment failed releases the funds.
+  assert.equal(run(request(T1, 'w3', 1, 'BTC', 7n)).ok, true);
+  run({ type: 'withdrawal.authorize', ts: T1, withdrawalId: 'w3' });
+  assert.equal(code(core.apply({ type: 'withdrawal.cancel', ts: T1, withdrawalId: 'w3', reason: 'staff' })), 'HOLD_STATE');
+  assert.equal(core.userBalances(1).BTC!.withdrawing, 7n);
+  assert.equal(run({ type: 'withdrawal.cancel', ts: T1, withdrawalId: 'w3', reason: 'bank rejected', payoutFailed: true }).ok, true);
+  assert.equal(core.userBalances(1).BTC!.available, 1_000_000_000n - 10_010_000n);
 });
 
 test('ledger.post is all-or-nothing and respects balance constraints', () => {

@@ -195,7 +195,7 @@ export class ExchangeCore implements MarketHost {
         this.withdrawalSettle(cmd.withdrawalId, cmd.txRef, events);
         return undefined;
       case 'withdrawal.cancel':
-        this.withdrawalCancel(cmd.withdrawalId, cmd.reason, events);
+        this.withdrawalCancel(cmd.withdrawalId, cmd.reason, cmd.payoutFailed === true, events);
         return undefined;
       case 'withdrawals.pause':
         this.pause(cmd.asset, cmd.paused, cmd.reason, events);
@@ -446,7 +446,7 @@ export class ExchangeCore implements MarketHost {
     const required = this.controls.policy.approvalsRequired;
     if (cmd.decision === 'reject') {
       events.push({ type: 'withdrawal.reviewed', withdrawalId: w.id, staffId, decision: 'reject', approvals: w.approvals.length, approvalsRequired: required });
-      this.withdrawalCancel(w.id, `review rejected by ${staffId}`, events);
+      this.withdrawalCancel(w.id, `review rejected by ${staffId}`, false, events);
       return;
     }
     if (w.approvals.includes(staffId)) throw new CoreError('REVIEW_SAME_STAFF', 'the same staff member cannot approve twice', { staffId });
@@ -547,8 +547,11 @@ export class ExchangeCore implements MarketHost {
     events.push({ type: 'withdrawal.settled', withdrawalId: id, userId: w.userId, asset: w.asset, amount: w.amount, fee: w.fee, txRef });
   }
 
-  private withdrawalCancel(id: string, reason: string, events: CoreEvent[]): void {
+  private withdrawalCancel(id: string, reason: string, payoutFailed: boolean, events: CoreEvent[]): void {
     const w = this.withdrawal(id);
+    if (w.state === 'authorized' && !payoutFailed) {
+      throw new CoreError('HOLD_STATE', 'an authorised withdrawal may be in flight: cancel only with the payout processor attesting the payout failed', { withdrawalId: id });
+    }
     const amount = this.ledger.voidHold(`w:${id}`);
     this.withdrawals.delete(id);
     this.controls.recordCancelled(id, w.userId, w.asset);

@@ -190,7 +190,7 @@ async function send(ctx: RailsContext): Promise<PayoutRunReport> {
   ];
   for (const p of waiting()) {
     if (p.state !== 'invalid') continue;
-    const r = await ctx.engine.submit({ type: 'withdrawal.cancel', withdrawalId: p.withdrawalId, reason: p.note ?? 'PAYOUT_INVALID' });
+    const r = await ctx.engine.submit({ type: 'withdrawal.cancel', withdrawalId: p.withdrawalId, reason: p.note ?? 'PAYOUT_INVALID', payoutFailed: true });
     if (r.ok || r.error?.code === 'UNKNOWN_HOLD') {
       ctx.store.putMany(dequeue(p, { ...p, state: 'cancelled' }));
       report.cancelledInvalid.push(p.withdrawalId);
@@ -319,7 +319,7 @@ export async function applyPaymentStatusReport(ctx: RailsContext, report: Pain00
       p.state = 'settled';
       out.settled++;
     } else {
-      const r = await ctx.engine.submit({ type: 'withdrawal.cancel', withdrawalId: p.withdrawalId, reason: `bank rejected ${l.reason ?? ''}`.trim() });
+      const r = await ctx.engine.submit({ type: 'withdrawal.cancel', withdrawalId: p.withdrawalId, reason: `bank rejected ${l.reason ?? ''}`.trim(), payoutFailed: true });
       // UNKNOWN_HOLD: cancelled before a crash, the store update was lost; the core already released the funds once.
       if (!r.ok && r.error?.code !== 'UNKNOWN_HOLD') {
         p.state = 'conflict';
