@@ -10,7 +10,20 @@ export type AccountsErrorCode =
   | 'LOGIN_FAILED'
   | 'API_KEY_NOT_FOUND'
   | 'API_KEYS_LIMIT'
-  | 'KYC_STATUS_INVALID';
+  | 'KYC_STATUS_INVALID'
+  | 'TOKEN_INVALID'
+  | 'TOTP_REQUIRED'
+  | 'TOTP_INVALID'
+  | 'TOTP_ALREADY_ENABLED'
+  | 'TOTP_NOT_ENABLED'
+  | 'EMAIL_NOT_VERIFIED'
+  | 'IBAN_INVALID'
+  | 'KYC_NOT_FOUND'
+  | 'KYC_REQUIRED'
+  | 'STAFF_NOT_FOUND'
+  | 'PROPOSAL_NOT_FOUND'
+  | 'PROPOSAL_CONFLICT'
+  | 'CORE_REFUSED';
 
 export class AccountsError extends RampartError {
   declare readonly code: AccountsErrorCode;

@@ -73,6 +73,14 @@ export class Accounts {
     this.repo = options.repo;
   }
 
+  /** The options this service was built with (engine, clock, server key), for the identity flows in security.ts. */
+  get options(): AccountsOptions {
+    return this.o;
+  }
+  /** argon2 options (parameters, pepper) shared with the identity flows. */
+  passwordHashOptions(): { params?: Argon2Params; secret?: Uint8Array } {
+    return this.hashOptions();
+  }
   get sessionPolicy(): SessionPolicy {
     return this.o.sessionPolicy ?? SESSION_POLICY_DEFAULT;
   }
@@ -124,7 +132,7 @@ export class Accounts {
   }
 
   /** Email + password → a new session. One answer (LOGIN_FAILED) for unknown email, wrong password and disabled user. */
-  async login(input: { email: unknown; password: unknown; ip?: string; userAgent?: string }): Promise<{ user: UserRow; token: string; session: SessionRecord }> {
+  async login(input: { email: unknown; password: unknown; ip?: string; userAgent?: string; beforeSession?: (user: UserRow) => void }): Promise<{ user: UserRow; token: string; session: SessionRecord }> {
     let email: string | null = null;
     try {
       email = normaliseEmail(input.email);
@@ -137,6 +145,8 @@ export class Accounts {
     // answer takes as long as for a real account (no user enumeration by timing).
     const ok = user === undefined ? (await verifyPassword(input.password, await this.dummyHash(), pepper)) && false : await verifyPassword(input.password, user.passwordHash, pepper);
     if (!ok || user === undefined || user.status !== 'active') throw new AccountsError('LOGIN_FAILED', 'email or password incorrect');
+    // The second factor (when enabled) is checked only after the password, and before any session exists.
+    input.beforeSession?.(user);
     const s = createSession({ accountId: String(user.id), nowMs: this.o.clock(), ip: input.ip ?? '', userAgent: input.userAgent ?? '' });
     this.repo.putSession(s.record);
     return { user, token: s.token, session: s.record };
