@@ -2,6 +2,7 @@ import type * as btc from '../chains/btc/index.ts';
 import * as eth from '../chains/eth/index.ts';
 import type { Engine } from '../engine/engine.ts';
 import { assert } from '../shared/assert.ts';
+import { RampartError } from '../shared/errors.ts';
 import type { AlertSink } from './alerts.ts';
 import type { BtcChainView } from './btcView.ts';
 
@@ -26,6 +27,19 @@ export interface DepositRecord {
   error?: string;
   /** Set once credited: the sweep service takes it from here. */
   swept?: boolean;
+  /** Screening's verdict: credited to the customer's frozen bucket (and the compliance case, if one was opened). */
+  frozen?: boolean;
+  caseId?: string;
+}
+
+/**
+ * Stolen-funds screening before a deposit is credited (src/screening/service implements it).
+ * `screen` traces the deposit and returns whether it goes to the frozen bucket; it opens the
+ * compliance case itself (idempotent by the deposit's ref). A throw leaves the deposit pending:
+ * it is screened again on the next poll, never credited unscreened.
+ */
+export interface DepositScreener {
+  screen(rec: Readonly<DepositRecord>): Promise<{ frozen: boolean; caseId?: string }>;
 }
 
 interface Common {
@@ -34,6 +48,8 @@ interface Common {
   readonly clock: () => number;
   readonly confirmations: number;
   readonly dustMinor?: bigint;
+  /** Screening before credit; absent = credited unscreened (tests, tools). `CustodyService` passes one in production. */
+  readonly screener?: DepositScreener;
 }
 
 /** Users the core knows (user.open), for watching their deposit addresses. */
@@ -43,9 +59,23 @@ export function knownUserIds(engine: Pick<Engine, 'core'>): number[] {
   return [...ids].sort((x, y) => x - y);
 }
 
-async function credit(engine: Common['engine'], r: DepositRecord): Promise<void> {
+async function credit(engine: Common['engine'], r: DepositRecord, screener?: DepositScreener): Promise<void> {
   assert(r.state === 'pending', 'only a pending deposit is credited');
-  const res = await engine.submit({ type: 'deposit', userId: r.userId, asset: r.asset, amount: r.amountMinor, source: 'chain', ref: r.ref });
+  if (screener !== undefined && r.frozen === undefined) {
+    let v: { frozen: boolean; caseId?: string };
+    try {
+      v = await screener.screen(r);
+    } catch (e) {
+      // Screening unavailable: stay pending (retried next poll); one deposit never blocks the others.
+      if (!(e instanceof RampartError)) throw e;
+      r.error = e.code;
+      return;
+    }
+    delete r.error;
+    r.frozen = v.frozen;
+    if (v.caseId !== undefined) r.caseId = v.caseId;
+  }
+  const res = await engine.submit({ type: 'deposit', userId: r.userId, asset: r.asset, amount: r.amountMinor, source: 'chain', ref: r.ref, ...(r.frozen ? { frozen: true } : {}) });
   // A duplicate is the core saying "already credited": exactly once, whatever we remember.
   if (res.ok) r.state = 'credited';
   else {
@@ -126,7 +156,7 @@ export class BtcDepositService {
 
   async creditReady(): Promise<void> {
     for (const rec of this.records.values()) {
-      if (rec.state === 'pending' && this.o.view.confirmations(rec.height) >= this.o.confirmations) await credit(this.o.engine, rec);
+      if (rec.state === 'pending' && this.o.view.confirmations(rec.height) >= this.o.confirmations) await credit(this.o.engine, rec, this.o.screener);
     }
   }
 }
@@ -199,7 +229,7 @@ export class EthDepositService {
     for (const d of r.newDeposits) this.see(d);
     for (const d of r.confirmedDeposits) {
       const rec = this.see(d);
-      if (rec?.state === 'pending') await credit(this.o.engine, rec);
+      if (rec?.state === 'pending') await credit(this.o.engine, rec, this.o.screener);
     }
     return r;
   }

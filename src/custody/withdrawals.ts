@@ -22,6 +22,12 @@ export interface WithdrawalProcessorOptions {
   readonly feeCapMinor: { readonly BTC: bigint; readonly ETH: bigint };
   readonly btc?: { readonly view: BtcChainView; readonly confirmations: number; readonly feeConfTarget?: number; readonly stuckAfterBlocks?: number };
   readonly eth?: { readonly client: eth.EthClient; readonly nonces: EthNonceSource; readonly confirmations: number; readonly feePolicy?: eth.FeePolicy; readonly stuckAfterMs?: number };
+  /**
+   * Destination screening before the first signature (src/screening/service `withdrawalScreen`):
+   * throws a RampartError `WITHDRAWAL_HELD` / `WITHDRAWAL_REJECTED` to stop it (the screener opens
+   * the compliance case); it is asked again each pass until it lets the withdrawal through.
+   */
+  readonly screenDestination?: (w: { id: string; userId: number; asset: 'BTC' | 'ETH'; destination: string; amount: bigint }) => Promise<void>;
   /** Test hook: runs after the signer returned and before broadcast; throw to simulate a crash there. */
   readonly afterSign?: (entry: SignedEntry) => void;
 }
@@ -99,6 +105,7 @@ export class WithdrawalProcessor {
       } catch (e) {
         if (!(e instanceof RampartError)) throw e;
         t.lastError = e.code;
+        if (e.code === 'WITHDRAWAL_HELD' || e.code === 'WITHDRAWAL_REJECTED') t.progress = 'refused';
         if (e instanceof CustodyError && ['INTENT_SIGNATURE_INVALID', 'LIMIT_TX', 'LIMIT_HOURLY', 'LIMIT_DAILY', 'HOT_CAP_EXCEEDED', 'DESTINATION_BLOCKED', 'DESTINATION_INVALID', 'FEE_CAP_EXCEEDED'].includes(e.code)) {
           if (t.progress !== 'refused') {
             this.o.alerts.raise({ kind: 'SIGNER_REFUSED', asset: t.asset, atMs: this.o.clock(), message: e.message, details: { withdrawalId: t.id, code: e.code } });
@@ -126,6 +133,7 @@ export class WithdrawalProcessor {
       for (const a of t.attempts) if (a.eth !== undefined) this.o.eth?.nonces.observe(a.eth.nonce);
     }
     if (t.attempts.length === 0) {
+      await this.o.screenDestination?.({ id: w.id, userId: w.userId, asset: t.asset, destination: w.destination, amount: w.amount });
       const entry = await this.signFresh(t, w);
       t.attempts = [entry];
       this.o.afterSign?.(entry);
