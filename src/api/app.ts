@@ -5,7 +5,9 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { Accounts } from '../accounts/index.ts';
+import { type Accounts, AccountSecurity, type AuditSink } from '../accounts/index.ts';
+import { identityPlugin } from './identity.ts';
+import { staffPlugin } from './staff.ts';
 import type { Engine } from '../engine/engine.ts';
 import { MemoryReplayCache, rateLimitedError } from '../identity/index.ts';
 import { assert } from '../shared/assert.ts';
@@ -36,6 +38,8 @@ export interface BuildAppOptions {
   readonly webDistDir?: string;
   /** Serve proof-of-reserves publications and customers' proofs. */
   readonly reserves?: PorStore;
+  /** Audit trail (the runtime's hash-chained AuditTrail) for security-relevant and staff actions. */
+  readonly audit?: AuditSink;
 }
 
 /**
@@ -53,7 +57,23 @@ export async function buildApp(options: BuildAppOptions): Promise<{ app: Fastify
   const markets = new MarketDirectory(engine.core.config);
   const feed = new Feed(engine.core, markets);
   engine.onResult(feed.onResult);
-  const ctx: ApiContext = { engine, accounts, config, clock, markets, feed, replay: new MemoryReplayCache(), ...makeLimiters(config) };
+  const security = new AccountSecurity(accounts, {
+    ...(config.outboxDir === undefined ? {} : { outboxDir: config.outboxDir }),
+    ...(config.publicUrl === undefined ? {} : { publicUrl: config.publicUrl }),
+    ...(options.audit === undefined ? {} : { audit: options.audit }),
+  });
+  const ctx: ApiContext = {
+    engine,
+    accounts,
+    security,
+    ...(options.audit === undefined ? {} : { audit: options.audit }),
+    config,
+    clock,
+    markets,
+    feed,
+    replay: new MemoryReplayCache(),
+    ...makeLimiters(config),
+  };
 
   const app = Fastify({
     // Errors the router raises before any route (bad URL encoding, overlong path parameter) take the same shape.
@@ -112,12 +132,15 @@ export async function buildApp(options: BuildAppOptions): Promise<{ app: Fastify
           apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
           session: { type: 'apiKey', in: 'cookie', name: '__Host-rampart_session' },
           binance: { type: 'apiKey', in: 'header', name: 'X-MBX-APIKEY' },
+          staffSession: { type: 'apiKey', in: 'cookie', name: '__Host-rampart_staff' },
         },
       },
     },
   });
   await app.register(websocket, { options: { maxPayload: config.ws?.messageBytesMax ?? 4096 } });
   await app.register(v1Plugin(ctx), { prefix: '/api/v1' });
+  await app.register(identityPlugin(ctx), { prefix: '/api/v1' });
+  await app.register(staffPlugin(ctx), { prefix: '/api/v1/staff' });
   await app.register(v3Plugin(ctx), { prefix: '/api/v3' });
   if (options.reserves !== undefined) await app.register(reservesPlugin(ctx, options.reserves), { prefix: '/api/v1' });
   const ws = wsPlugin(ctx);

@@ -1,4 +1,4 @@
-import type { Accounts } from '../accounts/index.ts';
+import type { Accounts, AccountSecurity, AuditSink } from '../accounts/index.ts';
 import type { Engine } from '../engine/engine.ts';
 import { type MemoryReplayCache, RateLimiter, RATE_LIMITS, type ServerKeyLookup, type TokenBucketPolicy } from '../identity/index.ts';
 import type { Feed } from './feed.ts';
@@ -18,6 +18,10 @@ export interface ApiConfig {
   /** Mark cookies Secure (always in production; tests over plain HTTP may turn it off). */
   readonly secureCookies?: boolean;
   readonly ws?: { readonly sendQueueBytesMax?: number; readonly connectionsMax?: number; readonly subscriptionsMax?: number; readonly messageBytesMax?: number; readonly messagesPerMinute?: number; readonly heartbeatMs?: number };
+  /** Dev mail outbox: verification and reset mails are written there as .eml files (default `<dataDir>/outbox` by the caller; none when unset). */
+  readonly outboxDir?: string;
+  /** Base URL of links in mails (default http://localhost:8080). */
+  readonly publicUrl?: string;
   /** Serve /docs (Swagger UI). */
   readonly docs?: boolean;
 }
@@ -27,6 +31,10 @@ export const BODY_LIMIT_BYTES_DEFAULT = 16 * 1024;
 export interface ApiContext {
   readonly engine: Engine;
   readonly accounts: Accounts;
+  /** Sign-up, 2FA, KYC, staff and four-eyes flows over `accounts`. */
+  readonly security: AccountSecurity;
+  /** Audit trail for security-relevant and staff actions (optional in tests). */
+  readonly audit?: AuditSink;
   readonly config: ApiConfig;
   readonly clock: () => number;
   readonly markets: MarketDirectory;

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { Accounts, openSqliteAccounts } from '../accounts/index.ts';
+import { Accounts, type AuditSink, openSqliteAccounts } from '../accounts/index.ts';
 import { defaultCoreConfig } from '../core/config.ts';
 import { Engine } from '../engine/engine.ts';
 import { FileJournal } from '../journal/fileJournal.ts';
@@ -30,7 +30,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function harness(config: Partial<ApiConfig> = {}, opts: { realClock?: boolean } = {}): Promise<Harness> {
+export async function harness(config: Partial<ApiConfig> = {}, opts: { realClock?: boolean; audit?: AuditSink } = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'rampart-api-'));
   const now = { t: 1_750_000_000_000 };
   const clock = opts.realClock === true ? () => Date.now() : () => now.t;
@@ -40,6 +40,7 @@ export async function harness(config: Partial<ApiConfig> = {}, opts: { realClock
     engine,
     accounts,
     clock,
+    ...(opts.audit === undefined ? {} : { audit: opts.audit }),
     config: { serverKeys: (kid) => (kid === SERVER_KEY.kid ? SERVER_KEY.key : undefined), csrfKey: new Uint8Array(32).fill(3), secureCookies: false, ...config },
   });
   let refs = 0;
@@ -51,6 +52,8 @@ export async function harness(config: Partial<ApiConfig> = {}, opts: { realClock
     now,
     async user(email, funds = { AED: 100_000_000n, BTC: 1_000_000_000n, ETH: 10n ** 21n }) {
       const u = await accounts.createUser({ email, password: PASSWORD });
+      // Harness users trade, so they are KYC-approved (the KYC flow itself is tested in identity.test.ts).
+      accounts.setKyc(u.id, 'approved', null);
       for (const [asset, amount] of Object.entries(funds)) {
         const r = await engine.submit({ type: 'deposit', userId: u.id, asset, amount, source: asset === 'AED' ? 'bank' : 'chain', ref: `test-${++refs}` });
         if (!r.ok) throw new Error(`deposit failed: ${r.error?.code}`);

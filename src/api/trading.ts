@@ -1,3 +1,4 @@
+import { AccountsError } from '../accounts/index.ts';
 import type { Submission } from '../engine/engine.ts';
 import type { CommandResult } from '../core/events.ts';
 import type { ApiContext } from './context.ts';
@@ -39,6 +40,8 @@ async function submit(ctx: ApiContext, s: Submission): Promise<CommandResult> {
 
 /** Places an order; returns its view once durable (a repeated clientOrderId returns the first order). */
 export async function placeOrder(ctx: ApiContext, userId: number, p: PlaceOrder): Promise<{ order: OrderView; duplicate: boolean }> {
+  // Trading needs an approved KYC profile (issue 4); checked here so /api/v1 and /api/v3 agree.
+  if (!ctx.security.kycApproved(userId)) throw new AccountsError('KYC_REQUIRED', 'identity verification (KYC) must be approved before trading');
   const s: Submission = {
     type: 'order.place',
     userId,

@@ -193,12 +193,12 @@ export function v1Plugin(ctx: ApiContext) {
       url: '/session',
       summary: 'Log in with email and password; sets the session and CSRF cookies',
       tags: ['session'],
-      body: z.object({ email: z.string().max(254), password: z.string().max(1024) }).strict(),
+      body: z.object({ email: z.string().max(254), password: z.string().max(1024), totp: z.string().max(16).optional(), recoveryCode: z.string().max(64).optional() }).strict(),
       handler: async ({ req, reply, body }) => {
         const d = ctx.loginLimiter.take(`ip:${req.ip}`, ctx.clock());
         if (!d.allowed) throw new ApiError('RATE_LIMITED', 'too many login attempts', { retryAfterMs: d.retryAfterMs });
         const ua = typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : '';
-        const { user, token, session } = await ctx.accounts.login({ email: body.email, password: body.password, ip: req.ip, userAgent: ua });
+        const { user, token, session } = await ctx.security.login({ email: body.email, password: body.password, ip: req.ip, userAgent: ua, totp: body.totp, recoveryCode: body.recoveryCode });
         const csrf = createCsrfToken(ctx.config.csrfKey, session.tokenHash);
         const secure = ctx.config.secureCookies === false ? '' : '; Secure';
         const maxAge = Math.floor(ctx.accounts.sessionPolicy.absoluteTimeoutMs / 1000);
@@ -272,12 +272,18 @@ export function v1Plugin(ctx: ApiContext) {
           label: z.string().min(1).max(64),
           permissions: z.array(z.enum(API_PERMISSIONS as [ApiPermission, ...ApiPermission[]])).max(3),
           ipAllowlist: z.array(z.string().max(64)).max(30).optional(),
+          totp: z.string().max(16).optional(),
+          recoveryCode: z.string().max(64).optional(),
         })
         .strict(),
-      handler: async ({ principal, body }) => {
+      handler: async ({ req, principal, body }) => {
         // A key must not mint keys: a leaked key would otherwise persist itself.
         if (principal!.via !== 'session') throw new ApiError('FORBIDDEN', 'API keys are managed from a logged-in session');
-        const k = ctx.accounts.createApiKey(principal!.userId, { label: body.label, permissions: body.permissions, ...(body.ipAllowlist === undefined ? {} : { ipAllowlist: body.ipAllowlist }) });
+        const k = await ctx.security.createApiKey(
+          principal!.userId,
+          { label: body.label, permissions: body.permissions, totp: body.totp, recoveryCode: body.recoveryCode, ...(body.ipAllowlist === undefined ? {} : { ipAllowlist: body.ipAllowlist }) },
+          req.ip,
+        );
         return { keyId: k.keyId, secret: k.secret, permissions: k.record.permissions, ipAllowlist: k.record.ipAllowlist };
       },
     });
@@ -289,8 +295,8 @@ export function v1Plugin(ctx: ApiContext) {
       tags: ['account'],
       auth: 'trade',
       params: z.object({ keyId: z.string().regex(/^[A-Za-z0-9]{64}$/) }).strict(),
-      handler: async ({ principal, params }) => {
-        ctx.accounts.revokeApiKey(principal!.userId, params.keyId);
+      handler: async ({ req, principal, params }) => {
+        await ctx.security.revokeApiKey(principal!.userId, params.keyId, req.ip);
         return { ok: true };
       },
     });
