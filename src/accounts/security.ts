@@ -63,10 +63,13 @@ export interface Mail {
  * Dev mail transport: one RFC 5322 message per file in `<dir>/<time>-<rand>.eml`. Header
  * values are refused if they carry CR/LF (header injection); SMTP comes later behind the same call.
  */
+let mailSeq = 0;
+
 export function writeOutboxMail(dir: string, mail: Mail, nowMs: number): string {
   for (const v of [mail.to, mail.subject]) if (/[\r\n]/.test(v)) throw new AccountsError('EMAIL_INVALID', 'mail header contains a line break');
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${nowMs}-${randomBytes(6).toString('hex')}.eml`);
+  // Names sort in sending order: time, then a per-process counter, then randomness against collisions.
+  const file = join(dir, `${String(nowMs).padStart(15, '0')}-${String(++mailSeq).padStart(9, '0')}-${randomBytes(4).toString('hex')}.eml`);
   const body = `From: Rampart <no-reply@rampart.invalid>\r\nTo: ${mail.to}\r\nSubject: ${mail.subject}\r\nDate: ${new Date(nowMs).toUTCString()}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${mail.text.replace(/\r?\n/g, '\r\n')}\r\n`;
   writeFileSync(file, body, { flag: 'wx', mode: 0o600 });
   return file;
