@@ -257,3 +257,50 @@ test('four-eyes: no self-approval, payload hash must match, a second staff membe
     assert.ok(r.statusCode >= 400 && r.statusCode < 500, `${JSON.stringify(bad)} → ${r.statusCode}`);
   }
 });
+
+test('four-eyes: a held withdrawal is released by two distinct treasury staff (proposer and approver reviews)', async () => {
+  const u = await h.user('whale@example.com');
+  for (const s of [
+    { type: 'user.tier', userId: u.userId, tier: 2 },
+    { type: 'addressBook.add', userId: u.userId, asset: 'AED', destination: IBAN, label: 'own bank account', ownerVerified: true },
+  ] as Submission[]) {
+    const r = await h.engine.submit(s);
+    assert.equal(r.ok, true, JSON.stringify(r.error));
+  }
+  h.now.t += 25 * 60 * 60_000; // past the new-destination cool-off
+  const req = await h.engine.submit({
+    type: 'withdrawal.request',
+    withdrawalId: 'w-big-1',
+    userId: u.userId,
+    asset: 'AED',
+    amount: 5_000_000n,
+    fee: 0n,
+    destination: IBAN,
+    confirmationId: 'conf-w-big-1',
+    confirmedTotp: true,
+    emailConfirmed: true,
+    confirmedTs: h.now.t,
+    via: 'session',
+  } as Submission);
+  assert.equal(req.ok, true, JSON.stringify(req.error));
+  const held = req.events.find((e) => e.type === 'withdrawal.requested') as { state?: string } | undefined;
+  assert.equal(held?.state, 'held');
+  const t1 = await staff('treasury-1@rampart.example', 'treasury');
+  const t2 = await staff('treasury-2@rampart.example', 'treasury');
+  const comp = await staff('compliance-2@rampart.example', 'compliance');
+  assert.equal((await as(comp, 'POST', '/api/v1/staff/proposals', { action: 'withdrawal.release', payload: { withdrawalId: 'w-big-1' } })).json().error.code, 'STAFF_PERMISSION_DENIED');
+  const p = await as(t1, 'POST', '/api/v1/staff/proposals', { action: 'withdrawal.release', payload: { withdrawalId: 'w-big-1' } });
+  assert.equal(p.statusCode, 201, p.body);
+  const { id, payloadHash } = p.json().proposal;
+  const listed = (await as(t2, 'GET', '/api/v1/staff/proposals')).json().proposals as { id: string }[];
+  assert.ok(listed.some((x) => x.id === id));
+  const ok = await as(t2, 'POST', `/api/v1/staff/proposals/${id}/approve`, { payloadHash });
+  assert.equal(ok.statusCode, 200, ok.body);
+  assert.equal(ok.json().proposal.status, 'executed');
+  const reviews = subs.filter((x) => x.type === 'withdrawal.review' && x.withdrawalId === 'w-big-1') as { staffId: string }[];
+  assert.deepEqual(
+    reviews.map((r) => r.staffId),
+    [t1.staffId, t2.staffId],
+  );
+  assert.notEqual(h.engine.core.withdrawals.get('w-big-1')?.state, 'held');
+});
