@@ -52,3 +52,21 @@ test('operator CLI: migrate, users, keys, verify, as-of, audit verify (and tampe
   assert.equal((await cli('as-of')).code, 1); // neither --seq nor --time
   assert.equal((await cli('nonsense')).code, 2);
 });
+
+test('one process per data directory: a second runtime is refused while the first holds it', async () => {
+  const { openRuntime } = await import('./runtime.ts');
+  const { loadConfig } = await import('../config/config.ts');
+  const d = mkdtempSync(join(tmpdir(), 'rampart-lock-'));
+  const config = loadConfig({ dataDir: d, port: 0 }, {});
+  const first = await openRuntime(config);
+  try {
+    const { writeFileSync } = await import('node:fs');
+    // Simulate another live process as the owner.
+    writeFileSync(join(d, 'rampart.pid'), String(process.ppid));
+    await assert.rejects(openRuntime(config), (e: unknown) => (e as { code?: string }).code === 'DATA_DIR_LOCKED');
+    writeFileSync(join(d, 'rampart.pid'), String(process.pid));
+  } finally {
+    await first.close();
+    rmSync(d, { recursive: true, force: true });
+  }
+});

@@ -8,6 +8,7 @@ import { PorStore } from '../reserves/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { AuditTrail } from './audit.ts';
 import { ProjectionPump } from './projection.ts';
+import { lockDataDir } from './lock.ts';
 import { loadSecrets } from './secrets.ts';
 
 /**
@@ -30,6 +31,7 @@ export interface Runtime {
 
 export async function openRuntime(config: RampartConfig, clock: () => number = Date.now): Promise<Runtime> {
   const secrets = loadSecrets(config.dataDir);
+  const unlock = lockDataDir(config.dataDir);
   const store = await openRuntimeStore(config);
   const engine = await Engine.open({ config: config.core, backend: store.journal, clock, snapshotEveryCommands: config.snapshotEveryCommands });
   const projection = await ProjectionPump.start(engine, store);
@@ -66,6 +68,7 @@ export async function openRuntime(config: RampartConfig, clock: () => number = D
       await engine.journal.sync().catch(() => undefined);
       await projection.idle();
       await store.close();
+      unlock();
     },
   };
 }

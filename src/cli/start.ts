@@ -4,6 +4,7 @@ import { seedDemo } from '../demo/seed.ts';
 import { startDemoTaker } from '../demo/taker.ts';
 import { serveAdmin } from './admin.ts';
 import { startBankRails } from './bank.ts';
+import { chainFunder, type DevChains, startDevChains } from './chains.ts';
 import { publishReserves } from './reserves.ts';
 import { sandboxDeposit } from '../banking/rails/index.ts';
 import { openRuntime } from './runtime.ts';
@@ -21,10 +22,21 @@ export async function startRampart(config: RampartConfig): Promise<void> {
   const stoppers: Array<() => void> = [];
   const bankRails = await startBankRails(rt);
   stoppers.push(() => bankRails.stop());
+  let chains: DevChains | null = null;
   if (config.demo) {
-    const { makerUserId } = await seedDemo(rt, async (userId, amountFils) => {
-      await sandboxDeposit({ rails: bankRails.rails, bank: bankRails.bank, userId, amountFils });
-    });
+    try {
+      chains = await startDevChains(rt, (l) => process.stdout.write(`${l}\n`));
+    } catch (e) {
+      // The exchange runs without them (crypto deposits and withdrawals unavailable), and says so.
+      process.stderr.write(`dev chains did not start: ${e instanceof Error ? e.message : String(e)}\n`);
+    }
+    const { makerUserId } = await seedDemo(
+      rt,
+      async (userId, amountFils) => {
+        await sandboxDeposit({ rails: bankRails.rails, bank: bankRails.bank, userId, amountFils });
+      },
+      chains === null ? undefined : chainFunder(rt),
+    );
     makers.push(new MarketMaker(rt.engine, { userId: makerUserId, market: 'BTC/AED', midTicks: 350_000, levels: 10, spreadTicks: 20, stepTicks: 15, qtyLots: 500, intervalMs: 1000, seed: 7 }));
     makers.push(new MarketMaker(rt.engine, { userId: makerUserId, market: 'ETH/AED', midTicks: 120_000, levels: 10, spreadTicks: 10, stepTicks: 10, qtyLots: 5000, intervalMs: 1000, seed: 11 }));
     for (const m of makers) m.start();
@@ -41,6 +53,7 @@ export async function startRampart(config: RampartConfig): Promise<void> {
   const stop = async () => {
     for (const m of makers) m.stop();
     for (const s of stoppers) s();
+    await chains?.stop();
     admin.close();
     await rt.close();
     process.exit(0);

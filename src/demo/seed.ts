@@ -13,7 +13,10 @@ export const MARKET_MAKER_EMAIL = 'maker@demo.rampart';
 /** Funds a customer's AED through the bank path (sandbox transfer → camt.054 → first-party checks → credit). */
 export type AedFunder = (userId: number, amountFils: bigint) => Promise<void>;
 
-export async function seedDemo(rt: Runtime, fundAed?: AedFunder): Promise<{ created: number; makerUserId: number }> {
+/** Funds a customer's BTC or ETH through the chain path (devnet transaction, confirmations, credit). */
+export type ChainFunder = (userId: number, asset: 'BTC' | 'ETH', amountMinor: bigint) => Promise<void>;
+
+export async function seedDemo(rt: Runtime, fundAed?: AedFunder, fundChain?: ChainFunder): Promise<{ created: number; makerUserId: number }> {
   const engine = rt.engine;
   let created = 0;
   const ensure = async (userId: number, aedFils: bigint, btcSat: bigint, ethWei: bigint) => {
@@ -25,8 +28,15 @@ export async function seedDemo(rt: Runtime, fundAed?: AedFunder): Promise<{ crea
     const fundedKey = `demo-seed-aed-${userId}`;
     if (fundAed !== undefined && !engine.core.idempotent.has(`deposit:${fundedKey}`) && rt.engine.core.userBalances(userId).AED!.available === 0n) await fundAed(userId, aedFils);
     else if (fundAed === undefined) await engine.submit({ type: 'deposit', userId, asset: 'AED', amount: aedFils, source: 'bank', ref: fundedKey });
-    await engine.submit({ type: 'deposit', userId, asset: 'BTC', amount: btcSat, source: 'chain', ref: `demo-seed-btc-${userId}` });
-    await engine.submit({ type: 'deposit', userId, asset: 'ETH', amount: ethWei, source: 'chain', ref: `demo-seed-eth-${userId}` });
+    if (fundChain !== undefined) {
+      // Dev chains start fresh with each run: top up to the demo amount through real transactions.
+      const b = engine.core.userBalances(userId);
+      if (b.BTC!.available < btcSat) await fundChain(userId, 'BTC', btcSat - b.BTC!.available);
+      if (b.ETH!.available < ethWei) await fundChain(userId, 'ETH', ethWei - b.ETH!.available);
+    } else {
+      await engine.submit({ type: 'deposit', userId, asset: 'BTC', amount: btcSat, source: 'chain', ref: `demo-seed-btc-${userId}` });
+      await engine.submit({ type: 'deposit', userId, asset: 'ETH', amount: ethWei, source: 'chain', ref: `demo-seed-eth-${userId}` });
+    }
   };
   // Every user goes through the accounts service, so core user ids and account ids never collide.
   for (const u of [...DEMO_USERS, { email: MARKET_MAKER_EMAIL, name: 'Demo Market Maker' }]) {
