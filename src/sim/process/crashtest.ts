@@ -95,7 +95,10 @@ export async function crashTest(opts: CrashOptions): Promise<CrashReport> {
       // Clients hammer until the kill lands; requests in flight at the kill are simply unacknowledged.
       const killer = sleep(loadMs).then(() => killHard(server));
       const clientSeeds = users.map(() => Math.floor(rand() * 2 ** 31));
-      await Promise.all([killer, ...users.map((u, i) => clientLoop(server.base, u, acked.get(u.email)!, rng(clientSeeds[i]!), stopAt + 2_000, (o, c) => ((ordersAcked += o), (cancelsAcked += c))))]);
+      await Promise.all([killer, ...users.map((u, i) => clientLoop(server.base, u, acked.get(u.email)!, rng(clientSeeds[i]!), stopAt + 2_000, (o, c) => {
+        ordersAcked += o;
+        cancelsAcked += c;
+      }))]);
       kills++;
       // Recovered state == replayed state, on a copy (the journal is what the restart will read).
       const h = await compareHashes(dir);
