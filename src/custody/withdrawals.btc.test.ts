@@ -167,19 +167,19 @@ test('RBF: a stuck withdrawal is replaced (same inputs, higher fee); only one co
   assert.deepEqual((await paymentsTo(DEST)).filter((x) => x.amountSat === 7_000_000n), [{ txid: attempts[1]!.txid, amountSat: 7_000_000n }]);
 });
 
-test('a withdrawal cancelled in the core after its transaction was signed raises WITHDRAWAL_CONFLICT', async () => {
+test('a staff cancel after the transaction was signed is refused by the core: no refund beside a payout in flight', async () => {
   const p = makeProcessor(signer, view);
   await authorisedWithdrawal(engine, clock, 'bw5', 1, 'BTC', 3_000_000n, DEST);
   await step(p, view);
   assert.equal(p.status('bw5')!.progress, 'broadcast');
-  await must(engine, { type: 'withdrawal.cancel', withdrawalId: 'bw5', reason: 'staff cancel' });
-  await step(p, view);
-  assert.equal(p.status('bw5')!.progress, 'conflict');
-  const a = alerts.of('WITHDRAWAL_CONFLICT').filter((x) => x.details.withdrawalId === 'bw5');
-  assert.equal(a.length, 1);
+  const r = await engine.submit({ type: 'withdrawal.cancel', withdrawalId: 'bw5', reason: 'staff cancel' });
+  assert.equal(r.ok, false);
+  assert.equal(r.error?.code, 'HOLD_STATE');
   await mine(2);
   await step(p, view);
-  assert.equal(alerts.of('WITHDRAWAL_CONFLICT').filter((x) => x.details.withdrawalId === 'bw5').length, 1, 'raised once');
+  assert.equal(engine.core.withdrawals.has('bw5'), false, 'settled once');
+  assert.equal(alerts.of('WITHDRAWAL_CONFLICT').filter((x) => x.details.withdrawalId === 'bw5').length, 0);
+  assert.deepEqual((await paymentsTo(DEST)).filter((x) => x.amountSat === 3_000_000n).length, 1);
 });
 
 test('the signer refuses a bad intent signature, an amount over its limits, a blocklisted destination', async () => {
