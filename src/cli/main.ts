@@ -28,6 +28,9 @@ Usage: rampart <command> [flags]      (every command takes --json: one JSON obje
   por verify PROOF.json [--root HEX | --snapshot FILE] [--customer ID]   check an inclusion proof
   por verify-bundle FILE [--snapshot FILE]      check a reserves bundle (addresses, signatures, totals)
   por publish [--data-dir DIR]                  snapshot liabilities, publish root and the public page
+  cold-sign --psbt FILE --mnemonic-file FILE --approved FILE [--out FILE]
+                                                offline machine: sign a cold→hot refill PSBT, refusing
+                                                anything but the approved spend
   drill [--data-dir DIR] [--haircut]            replay the M2 breach end to end on the dev chains: detect,
                                                 freeze, account, cover (or haircut), restore, report
   help                                          this text
@@ -54,6 +57,7 @@ export async function main(argv: string[], env: Readonly<Record<string, string |
   const [first = 'help', ...tail] = argv;
   const [command, rest] = twoWord.has(first) && tail[0] !== undefined && !tail[0].startsWith('-') ? [`${first} ${tail[0]}`, tail.slice(1)] : [first, tail];
   if (command.startsWith('por ')) return por(command.slice(4), rest, env, write);
+  if (command === 'cold-sign') return coldSign(rest, write);
   if (command === 'drill') {
     const drill = await import('../drill/main.ts');
     return drill.main(rest);
@@ -226,5 +230,27 @@ async function por(sub: string, rest: string[], env: Readonly<Record<string, str
     return porCli(['publish', ...rest], { write, core });
   } finally {
     await store.close().catch(() => undefined);
+  }
+}
+
+/** `rampart cold-sign`: run on the offline machine that holds the cold seed; never on a server. */
+async function coldSign(rest: string[], write: (s: string) => void): Promise<number> {
+  const { values: v } = parseArgs({ args: rest, options: { psbt: { type: 'string' }, 'mnemonic-file': { type: 'string' }, approved: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean', default: false } }, strict: true });
+  const out = makeOut(v.json === true, write);
+  try {
+    const { coldSignFiles } = await import('../custody/index.ts');
+    const r = coldSignFiles({
+      psbtFile: required(v.psbt, '--psbt'),
+      mnemonicFile: required(v['mnemonic-file'], '--mnemonic-file'),
+      approvedFile: required(v.approved, '--approved'),
+      ...(v.out === undefined ? {} : { outFile: v.out }),
+    });
+    out.line(`signed: ${r.outFile}`);
+    out.result({ ok: true, outFile: r.outFile, summary: r.summary });
+    return 0;
+  } catch (e) {
+    out.line(`cold-sign refused: ${e instanceof Error ? e.message : String(e)}`);
+    out.result(errorResult(e));
+    return 1;
   }
 }
