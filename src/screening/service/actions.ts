@@ -63,30 +63,33 @@ export function rejectCaseReturn(store: ScreeningStore, caseId: string, reason: 
   return store.updateCase(t.case, t.audit);
 }
 
+/** The custody account the returned coins leave from: hot after a sweep, the deposit wallets before one. */
+export type ReturnWallet = 'hot_wallet' | 'deposit_wallets';
+
 /** The ledger posting a return makes: the customer's frozen liability leaves with the coins from hot. */
-export function returnPosting(s: StoredCase): { type: 'ledger.post'; ref: string; memo: string; transfers: { debit: string; credit: string; amount: bigint }[] } {
+export function returnPosting(s: StoredCase, fromWallet: ReturnWallet = 'hot_wallet'): { type: 'ledger.post'; ref: string; memo: string; transfers: { debit: string; credit: string; amount: bigint }[] } {
   const ins = ledgerInstruction(s.case);
   if (ins.kind !== 'return') throw new ScreeningError('CASE_TRANSITION', 'case is not returned', { caseId: s.case.id, status: s.case.status });
   return {
     type: 'ledger.post',
     ref: `case-return:${s.case.id}`,
     memo: `screening return to ${ins.toAddress}`.slice(0, 256),
-    transfers: [{ debit: `user:${s.userId}:${s.asset}:frozen`, credit: `system:${s.asset}:hot_wallet`, amount: ins.amountUnits }],
+    transfers: [{ debit: `user:${s.userId}:${s.asset}:frozen`, credit: `system:${s.asset}:${fromWallet}`, amount: ins.amountUnits }],
   };
 }
 
 /**
  * Second pair of eyes (must differ from the proposer; the case module refuses otherwise with
  * `FOUR_EYES`), then the documented posting `ledger.post` ref `case-return:<caseId>`:
- * debit `user:<id>:<asset>:frozen` / credit `system:<asset>:hot_wallet`. The on-chain payment
+ * debit `user:<id>:<asset>:frozen` / credit `system:<asset>:<fromWallet>` (default hot_wallet). The on-chain payment
  * to `returnProposal.toAddress` is NOT created here (see docs/screening.md "Returns").
  */
-export async function approveCaseReturn(store: ScreeningStore, engine: Submit, caseId: string, ctx: Ctx): Promise<StoredCase> {
+export async function approveCaseReturn(store: ScreeningStore, engine: Submit, caseId: string, ctx: Ctx, fromWallet: ReturnWallet = 'hot_wallet'): Promise<StoredCase> {
   const s = need(store, caseId);
   if (s.kind === 'withdrawal') throw new ScreeningError('CASE_TRANSITION', 'a held withdrawal is released or cancelled, not returned', { caseId });
   const t = approveReturn(s.case, ctx);
   const next: StoredCase = { ...s, case: t.case };
-  await submitOrThrow(engine, returnPosting(next), caseId);
+  await submitOrThrow(engine, returnPosting(next, fromWallet), caseId);
   return store.updateCase(t.case, t.audit);
 }
 
