@@ -5,7 +5,9 @@ import { MemoryAlertSink } from '../../custody/alerts.ts';
 import { BtcChainView } from '../../custody/btcView.ts';
 import { BtcDepositService } from '../../custody/deposits.ts';
 import type { SignerProcess } from '../../custody/signer/client.ts';
-import { balance, type Clock, must, openEngine, startBtcDevnet, startSigner, tempDir, testClock } from '../../custody/testing.ts';
+import { authorisedWithdrawal, balance, type Clock, must, openEngine, prepareUser, startBtcDevnet, startSigner, tempDir, testClock } from '../../custody/testing.ts';
+import { WithdrawalProcessor } from '../../custody/withdrawals.ts';
+import { generateIntentKey } from '../../custody/intent.ts';
 import type { Engine } from '../../engine/engine.ts';
 import type { CaseAuthority } from '../cases.ts';
 import { approveCaseReturn, blocklistFromIncident, listCases, proposeCaseReturn, releaseCase } from './actions.ts';
@@ -17,6 +19,7 @@ let devnet: btc.Devnet;
 let rpc: btc.BtcRpc;
 let mine: (n: number) => Promise<string[]>;
 let signer: SignerProcess;
+let intentKey: ReturnType<typeof generateIntentKey>;
 let engine: Engine;
 let clock: Clock;
 let dir: string;
@@ -37,7 +40,7 @@ before(async () => {
   dir = t.dir;
   cleanup = t.cleanup;
   ({ devnet, rpc, mine } = await startBtcDevnet());
-  ({ signer } = await startSigner(t.dir));
+  ({ signer, intentKey } = await startSigner(t.dir));
   clock = testClock();
   engine = await openEngine(t.dir, clock);
   for (const userId of [1, 2, 3]) await must(engine, { type: 'user.open', userId });
@@ -144,4 +147,28 @@ test('withdrawal to the attacker address is rejected before signing, with a case
   await assert.rejects(screen({ id: 'w-1', userId: 1, asset: 'BTC', destination: attacker, amount: 1000n }), (e: Error & { code?: string }) => e.code === 'WITHDRAWAL_REJECTED');
   assert.equal(listCases(store).filter((c) => c.kind === 'withdrawal').length, 1, 'one case per withdrawal, however often it is asked');
   await screen({ id: 'w-2', userId: 1, asset: 'BTC', destination: deposits.addressFor(1), amount: 1000n });
+});
+
+test('withdrawal processor: an authorised withdrawal to the attacker address is refused before signing (nothing signed), case opened', async () => {
+  const attacker = store.blocklist.activeBySource('incident')[0]!.value;
+  const processor = new WithdrawalProcessor({
+    engine,
+    signer,
+    intentSecretKeyHex: intentKey.secretKeyHex,
+    alerts,
+    clock,
+    feeCapMinor: { BTC: 100_000n, ETH: 10n ** 16n },
+    btc: { view, confirmations: 2 },
+    screenDestination: withdrawalScreen({ store, clock }),
+  });
+  await prepareUser(engine, clock, 2, 'BTC', attacker);
+  await authorisedWithdrawal(engine, clock, 'w-att', 2, 'BTC', 1_000_000n, attacker);
+  await processor.tick();
+  await processor.tick();
+  assert.equal(processor.status('w-att')?.progress, 'refused');
+  assert.equal(processor.status('w-att')?.lastError, 'WITHDRAWAL_REJECTED');
+  assert.deepEqual(await signer.lookup('withdraw', 'w-att'), [], 'the signer was never asked');
+  const c = listCases(store).find((x) => x.ref === 'w-att');
+  assert.equal(c?.kind, 'withdrawal');
+  assert.deepEqual(c?.listedSources, ['incident:INC-2026-007']);
 });
