@@ -41,13 +41,29 @@ const route = fc.oneof(
   },
 );
 
+/** Well-formed parameter sets, some with one value replaced, so signed requests reach the handlers' logic. */
+const VALID_PARAMS: ReadonlyArray<Array<[string, string]>> = [
+  [['symbol', 'BTCAED'], ['side', 'BUY'], ['type', 'LIMIT'], ['timeInForce', 'GTC'], ['quantity', '0.01'], ['price', '350000']],
+  [['symbol', 'BTCAED'], ['side', 'SELL'], ['type', 'LIMIT_MAKER'], ['quantity', '0.001'], ['price', '360000']],
+  [['symbol', 'ETHAED'], ['side', 'BUY'], ['type', 'MARKET'], ['quoteOrderQty', '100']],
+  [['symbol', 'BTCAED'], ['side', 'SELL'], ['type', 'MARKET'], ['quantity', '0.002']],
+  [['symbol', 'BTCAED'], ['orderId', '1']],
+  [['symbol', 'BTCAED']],
+  [],
+];
+const validish = fc.tuple(fc.constantFrom(...VALID_PARAMS), fc.option(fc.tuple(fc.nat(), fc.oneof(fc.constantFrom(...PARAM_VALUES), fc.string({ maxLength: 20 }))), { nil: null })).map(([ps, edit]) => {
+  const out = ps.map(([k, v]) => [k, v] as [string, string]);
+  if (edit !== null && out.length > 0) out[edit[0] % out.length]![1] = edit[1];
+  return out;
+});
+
 const reqArb: fc.Arbitrary<Req> = fc.record({
   route,
-  params: fc.array(param, { maxLength: 8 }),
-  body: fc.option(fc.oneof(fc.json({ maxDepth: 3 }), fc.string({ maxLength: 200 }), fc.constant('{"market":"BTC-AED","side":"buy","type":"limit","price":"350000","quantity":"0.01"}')), { nil: null }),
+  params: fc.oneof(fc.array(param, { maxLength: 8 }), validish),
+  body: fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 2, arbitrary: fc.oneof(fc.json({ maxDepth: 3 }), fc.string({ maxLength: 200 }), fc.constant('{"market":"BTC-AED","side":"buy","type":"limit","price":"350000","quantity":"0.01"}')) }),
   contentType: fc.option(fc.constantFrom('application/json', 'application/x-www-form-urlencoded', 'text/plain', 'application/xml'), { nil: null }),
   auth: fc.constantFrom('none', 'signed', 'signed', 'badsig', 'v1signed'),
-  extraHeaders: fc.array(fc.tuple(fc.constantFrom('x-mbx-apikey', 'cookie', 'x-csrf-token', 'x-forwarded-for', 'x-api-key', 'x-api-timestamp', 'x-api-signature'), fc.string({ maxLength: 80 })), { maxLength: 2 }),
+  extraHeaders: fc.array(fc.tuple(fc.constantFrom('x-mbx-apikey', 'cookie', 'x-csrf-token', 'x-forwarded-for', 'x-api-key', 'x-api-timestamp', 'x-api-signature'), fc.string({ maxLength: 80 })), { maxLength: 2, size: 'xsmall' }),
 });
 
 export interface ApiFuzz {
