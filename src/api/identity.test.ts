@@ -304,3 +304,44 @@ test('four-eyes: a held withdrawal is released by two distinct treasury staff (p
   );
   assert.notEqual(h.engine.core.withdrawals.get('w-big-1')?.state, 'held');
 });
+
+test('hostile input on every identity and staff route: always a typed 4xx, never 5xx', async () => {
+  const u = await h.user('hostile-id@example.com');
+  const s = await login(u.email);
+  const st = await staff('hostile-staff@rampart.example', 'compliance');
+  h.ctx.security.store.setEmailVerified(u.userId, h.now.t);
+  const VALUES: unknown[] = [null, true, 0, -1, 1e308, '', ' ', 'x'.repeat(5000), '\u0000', '<script>', [], [1], {}, { $gt: '' }, '784-1990-1234567-1', '9'.repeat(40)];
+  const routes: { who: Session | null; method: string; url: string; fields: string[] }[] = [
+    { who: null, method: 'POST', url: '/api/v1/signup', fields: ['email', 'password'] },
+    { who: null, method: 'POST', url: '/api/v1/verify-email', fields: ['token'] },
+    { who: null, method: 'POST', url: '/api/v1/password-reset', fields: ['email'] },
+    { who: null, method: 'POST', url: '/api/v1/password-reset/confirm', fields: ['token', 'password'] },
+    { who: null, method: 'POST', url: '/api/v1/staff/session', fields: ['email', 'password', 'totp'] },
+    { who: s, method: 'POST', url: '/api/v1/2fa/totp/confirm', fields: ['code'] },
+    { who: s, method: 'DELETE', url: '/api/v1/2fa/totp', fields: ['totp', 'recoveryCode'] },
+    { who: s, method: 'PUT', url: '/api/v1/kyc', fields: ['profile'] },
+    { who: s, method: 'POST', url: '/api/v1/api-keys', fields: ['label', 'permissions', 'totp'] },
+    { who: st, method: 'POST', url: `/api/v1/staff/kyc/${u.userId}/review`, fields: ['decision', 'reason'] },
+    { who: st, method: 'POST', url: '/api/v1/staff/proposals', fields: ['action', 'payload'] },
+    { who: st, method: 'POST', url: '/api/v1/staff/proposals/p-000000000000000000000000/approve', fields: ['payloadHash'] },
+  ];
+  let ip = 0;
+  const send = async (r: (typeof routes)[number], payload: string) => {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (r.who !== null) Object.assign(headers, { cookie: r.who.cookie, 'x-csrf-token': r.who.csrf });
+    // A fresh source address per request, so the per-IP login limiter does not answer for the route.
+    const res = await h.app.inject({ method: r.method as 'POST', url: r.url, headers, payload, remoteAddress: `10.9.${(ip >> 8) & 255}.${ip++ & 255}` });
+    // The reset request answers 202 to anything that parses (no enumeration, not even of malformed addresses).
+    if (r.url === '/api/v1/password-reset' && res.statusCode === 202) return;
+    assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${r.method} ${r.url} ${payload.slice(0, 80)} → ${res.statusCode} ${res.body.slice(0, 200)}`);
+    assert.match(res.json().error.code, /^[A-Z][A-Z0-9_]+$/);
+  };
+  for (const r of routes) {
+    for (const f of r.fields) for (const v of VALUES) await send(r, JSON.stringify({ [f]: v }));
+    for (const raw of ['', '{', '[]', 'null', '"x"', '{"a":'.repeat(200), JSON.stringify({ unknown: 1 }), JSON.stringify({ x: 'y'.repeat(20_000) })]) await send(r, raw);
+  }
+  // KYC profile fields, each replaced by a hostile value.
+  const good = { ...profile };
+  for (const k of Object.keys(good)) for (const v of VALUES) await send(routes[7]!, JSON.stringify({ profile: { ...good, [k]: v } }));
+  assert.equal(h.ctx.security.kycRecord(u.userId), null, 'nothing stored');
+});
