@@ -7,7 +7,7 @@ import { BtcDepositService } from '../../custody/deposits.ts';
 import type { SignerProcess } from '../../custody/signer/client.ts';
 import { authorisedWithdrawal, balance, type Clock, must, openEngine, prepareUser, startBtcDevnet, startSigner, tempDir, testClock } from '../../custody/testing.ts';
 import { WithdrawalProcessor } from '../../custody/withdrawals.ts';
-import { generateIntentKey } from '../../custody/intent.ts';
+import type { generateIntentKey } from '../../custody/intent.ts';
 import type { Engine } from '../../engine/engine.ts';
 import type { CaseAuthority } from '../cases.ts';
 import { approveCaseReturn, blocklistFromIncident, listCases, proposeCaseReturn, releaseCase } from './actions.ts';

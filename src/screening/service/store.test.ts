@@ -178,3 +178,29 @@ test('exportStr: goAML-style XML of a case that passes the safe XML parser, host
     assert.throws(() => exportStr(store, 'nope', { nowMs: T, profile: {} as never }), { code: 'CASE_NOT_FOUND' });
     store.close();
   }));
+
+test('ethScanTxSource: transfers strictly before the block, inside the window, native value only; feeds a haircut trace', async () => {
+  const { ethScanTxSource } = await import('./sources.ts');
+  const { traceEthDeposit } = await import('../trace.ts');
+  const A = ETH_ATTACKER;
+  const M = '0x2222222222222222222222222222222222222222';
+  const tx = (n: number, from: string, to: string | null, valueWei: bigint) => ({ hash: `0x${n.toString(16).padStart(64, '0')}`, from, to, valueWei });
+  const blocks: Record<number, ReturnType<typeof tx>[]> = {
+    1: [tx(1, A, M, 3n * 10n ** 18n)],
+    2: [tx(2, '0x3333333333333333333333333333333333333333', M, 1n * 10n ** 18n), tx(3, A, null, 5n)],
+    3: [tx(4, M, USER_ADDR, 2n * 10n ** 18n), tx(5, A, M, 0n)],
+  };
+  let calls = 0;
+  const src = ethScanTxSource({ getBlock: async (n) => (calls++, { transactions: blocks[Number(n)] ?? [] }) as never }, { windowBlocks: 10 });
+  assert.deepEqual((await src.getIncoming(M, 3)).map((t) => t.hash.slice(-1)), ['1', '2']);
+  assert.deepEqual((await src.getIncoming(M, 2)).map((t) => t.hash.slice(-1)), ['1'], 'strictly before the block');
+  assert.equal((await src.getOutgoing!(A, 4)).length, 1, 'contract creation and zero-value transfers ignored');
+  const before = calls;
+  await src.getIncoming(M, 3);
+  assert.equal(calls, before, 'blocks are cached');
+  const store = ScreeningStore.open(':memory:');
+  blocklistFromIncident(store, [A], 'INC-3', { atMs: T, by: 'r' });
+  const r = await traceEthDeposit({ deposit: { hash: blocks[3]![0]!.hash, from: M, to: USER_ADDR, valueWei: 2n * 10n ** 18n, blockNumber: 3 }, source: src, list: store.blocklist });
+  assert.equal(r.exposures.haircut.bps, 7500, '3 of the 4 ETH M received were the attacker’s');
+  store.close();
+});
