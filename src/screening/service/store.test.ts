@@ -191,7 +191,11 @@ test('ethScanTxSource: transfers strictly before the block, inside the window, n
     3: [tx(4, M, USER_ADDR, 2n * 10n ** 18n), tx(5, A, M, 0n)],
   };
   let calls = 0;
-  const src = ethScanTxSource({ getBlock: async (n) => (calls++, { transactions: blocks[Number(n)] ?? [] }) as never }, { windowBlocks: 10 });
+  const src = ethScanTxSource({ getBlock: async (n) => {
+      calls += 1;
+      return { transactions: blocks[Number(n)] ?? [] } as never;
+    },
+  }, { windowBlocks: 10 });
   assert.deepEqual((await src.getIncoming(M, 3)).map((t) => t.hash.slice(-1)), ['1', '2']);
   assert.deepEqual((await src.getIncoming(M, 2)).map((t) => t.hash.slice(-1)), ['1'], 'strictly before the block');
   assert.equal((await src.getOutgoing!(A, 4)).length, 1, 'contract creation and zero-value transfers ignored');
