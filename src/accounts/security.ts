@@ -15,6 +15,9 @@ import {
   generateTotpSecret,
   hashPassword,
   isExecutable,
+  type LockoutPolicy,
+  LoginLockouts,
+  rateLimitedError,
   isStaffRole,
   type KycRecord,
   markExecuted,
@@ -81,6 +84,8 @@ export interface SecurityOptions {
   /** Base of links in mails, e.g. https://rampart.example (default http://localhost:8080). */
   readonly publicUrl?: string;
   readonly audit?: AuditSink;
+  /** Login lockout policy (identity's default unless set). */
+  readonly lockoutPolicy?: LockoutPolicy;
 }
 
 const tokenHash = (t: string) => createHash('sha256').update(`rampart-email-token-v1:${t}`).digest('hex');
@@ -100,11 +105,16 @@ export interface SecondFactorInput {
 export class AccountSecurity {
   readonly store: SecurityStore;
   readonly accounts: Accounts;
+  /** Per-email lockout with backoff (OWASP): 5 failures lock 30 s, doubling to 1 h; keyed by the email as typed, known or not. */
+  readonly lockouts: LoginLockouts;
+  readonly staffLockouts: LoginLockouts;
   private readonly opts: SecurityOptions;
 
   constructor(accounts: Accounts, opts: SecurityOptions = {}) {
     this.accounts = accounts;
     this.opts = opts;
+    this.lockouts = new LoginLockouts(opts.lockoutPolicy);
+    this.staffLockouts = new LoginLockouts(opts.lockoutPolicy);
     const repo = accounts.repo;
     if (!(repo instanceof SqliteAccountsRepo)) throw new AccountsError('USER_OPEN_FAILED', 'identity flows need the SQLite accounts repository');
     this.store = new SecurityStore(repo.db);
@@ -281,6 +291,8 @@ export class AccountSecurity {
   /** Password login plus the second factor when enabled; audited either way. */
   async login(input: { email: unknown; password: unknown; ip?: string; userAgent?: string } & SecondFactorInput) {
     const ip = input.ip ?? '';
+    const gate = this.lockouts.check(input.email, this.now());
+    if (!gate.allowed) throw rateLimitedError(gate.retryAfterMs);
     try {
       const out = await this.accounts.login({
         email: input.email,
@@ -289,10 +301,12 @@ export class AccountSecurity {
         ...(input.userAgent === undefined ? {} : { userAgent: input.userAgent }),
         beforeSession: (user) => this.checkSecondFactor(user.id, input),
       });
+      this.lockouts.success(input.email);
       await this.audit({ actor: String(out.user.id), action: 'user.login', ip, before: null, after: { session: out.session.tokenHash.slice(0, 16) } });
       return out;
     } catch (e) {
       const code = (e as { code?: string }).code ?? 'ERROR';
+      if (code === 'LOGIN_FAILED' || code === 'TOTP_INVALID') this.lockouts.failure(input.email, this.now());
       await this.audit({ actor: 'anonymous', action: 'user.login_failed', ip, before: null, after: { code } });
       throw e;
     }
@@ -395,7 +409,10 @@ export class AccountSecurity {
   /** Staff login: email, password and TOTP, always. One error for every failure. */
   async staffLogin(input: { email: unknown; password: unknown; totp: unknown; ip?: string; userAgent?: string }): Promise<{ staff: StaffRow; token: string; session: SessionRecord }> {
     const ip = input.ip ?? '';
+    const gate = this.staffLockouts.check(input.email, this.now());
+    if (!gate.allowed) throw rateLimitedError(gate.retryAfterMs);
     const fail = async () => {
+      this.staffLockouts.failure(input.email, this.now());
       await this.audit({ actor: 'anonymous', action: 'staff.login_failed', ip, before: null, after: null });
       return new AccountsError('LOGIN_FAILED', 'email, password or code incorrect');
     };
@@ -413,6 +430,7 @@ export class AccountSecurity {
     if (!v.ok || !this.store.casStaffTotpStep(staff.id, v.step)) throw await fail();
     const s = createSession({ accountId: staff.staffId, nowMs: this.now(), ip, userAgent: input.userAgent ?? '' });
     this.accounts.repo.putSession(s.record);
+    this.staffLockouts.success(input.email);
     await this.audit({ actor: staff.staffId, action: 'staff.login', ip, before: null, after: { role: staff.role } });
     return { staff, token: s.token, session: s.record };
   }

@@ -61,6 +61,7 @@ export async function buildApp(options: BuildAppOptions): Promise<{ app: Fastify
     ...(config.outboxDir === undefined ? {} : { outboxDir: config.outboxDir }),
     ...(config.publicUrl === undefined ? {} : { publicUrl: config.publicUrl }),
     ...(options.audit === undefined ? {} : { audit: options.audit }),
+    ...(config.loginLockout === undefined ? {} : { lockoutPolicy: config.loginLockout }),
   });
   const ctx: ApiContext = {
     engine,

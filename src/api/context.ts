@@ -1,6 +1,6 @@
 import type { Accounts, AccountSecurity, AuditSink } from '../accounts/index.ts';
 import type { Engine } from '../engine/engine.ts';
-import { type MemoryReplayCache, RateLimiter, RATE_LIMITS, type ServerKeyLookup, type TokenBucketPolicy } from '../identity/index.ts';
+import { type LockoutPolicy, type MemoryReplayCache, RateLimiter, RATE_LIMITS, type ServerKeyLookup, type TokenBucketPolicy } from '../identity/index.ts';
 import type { Feed } from './feed.ts';
 import type { MarketDirectory } from './markets.ts';
 
@@ -13,6 +13,8 @@ export interface ApiConfig {
   /** Largest request body accepted (bytes). */
   readonly bodyLimitBytes?: number;
   readonly rateLimits?: { readonly perIp?: TokenBucketPolicy; readonly perAccount?: TokenBucketPolicy; readonly loginPerIp?: TokenBucketPolicy };
+  /** Per-email login lockout with backoff (identity's LOCKOUT_POLICY_DEFAULT unless set). */
+  readonly loginLockout?: LockoutPolicy;
   /** Honour X-Forwarded-For (only behind a proxy you control). */
   readonly trustProxy?: boolean;
   /** Mark cookies Secure (always in production; tests over plain HTTP may turn it off). */

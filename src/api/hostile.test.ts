@@ -64,7 +64,8 @@ interface Case {
 before(async () => {
   // Rate limits out of the way: every case must reach validation, not be turned away with 429.
   const lots = { capacity: 1_000_000, refillPerMinute: 1_000_000 };
-  h = await harness({ rateLimits: { perIp: lots, perAccount: lots, loginPerIp: lots } });
+  // Lockout off in effect (a million free failures): this test measures validation, not throttling (tested in identity.test.ts).
+  h = await harness({ rateLimits: { perIp: lots, perAccount: lots, loginPerIp: lots }, loginLockout: { freeFailures: 1_000_000, firstLockMs: 1000, lockMsMax: 1000, failureMemoryMs: 1000 } });
   alice = await h.user('alice@example.com');
   bob = await h.user('bob@example.com');
   const r = await native(alice, 'POST', '/api/v1/orders', JSON.stringify({ market: 'BTC-AED', side: 'buy', type: 'limit', price: '1000', quantity: '0.01' }));

@@ -345,3 +345,19 @@ test('hostile input on every identity and staff route: always a typed 4xx, never
   for (const k of Object.keys(good)) for (const v of VALUES) await send(routes[7]!, JSON.stringify({ profile: { ...good, [k]: v } }));
   assert.equal(h.ctx.security.kycRecord(u.userId), null, 'nothing stored');
 });
+
+test('login lockout per email: after 5 failures even the right password is refused (429) until the lock ends', async () => {
+  const u = await h.user('brute@example.com');
+  for (let i = 0; i < 5; i++) {
+    const r = await h.app.inject({ method: 'POST', url: '/api/v1/session', ...json({ email: u.email, password: `wrong password ${i}!` }), remoteAddress: `10.7.0.${i}` });
+    assert.equal(r.json().error.code, 'LOGIN_FAILED');
+  }
+  const locked = await h.app.inject({ method: 'POST', url: '/api/v1/session', ...json({ email: u.email, password: PASSWORD }), remoteAddress: '10.7.1.1' });
+  assert.equal(locked.statusCode, 429);
+  assert.ok(Number(locked.headers['retry-after']) > 0);
+  // Unknown emails lock the same way (no enumeration through the lockout).
+  for (let i = 0; i < 5; i++) await h.app.inject({ method: 'POST', url: '/api/v1/session', ...json({ email: 'ghost@example.com', password: `wrong password ${i}!` }), remoteAddress: `10.7.2.${i}` });
+  assert.equal((await h.app.inject({ method: 'POST', url: '/api/v1/session', ...json({ email: 'ghost@example.com', password: PASSWORD }), remoteAddress: '10.7.3.1' })).statusCode, 429);
+  h.now.t += 31_000;
+  await login(u.email);
+});
