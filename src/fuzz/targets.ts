@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { checkDepositReference, checkIban, matchNames, parseCamt, parsePain001, parsePain002 } from '../banking/index.ts';
 import { describePsbt, parseAddress as parseBtcAddress } from '../chains/btc/index.ts';
-import { parseAddress as parseEthAddress, parseSigned, parseUnsigned, serializeUnsigned } from '../chains/eth/index.ts';
+import { accountFromSeed, parseAddress as parseEthAddress, parseSigned, parseUnsigned, serializeUnsigned, signTransfer } from '../chains/eth/index.ts';
 import { defaultCoreConfig } from '../core/config.ts';
 import { lotsToQty, marketUnits, priceToTicks, qtyToLots, ticksToPrice } from '../core/units.ts';
 import { decodeCommand, encodeCommand } from '../journal/codec.ts';
@@ -94,8 +94,11 @@ const XML_GENERIC = [...CAMT, ...PAIN002, '<a b="1">t<c/>&amp;&lt;</a>', '<!DOCT
 const BTC_ADDR = ['bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4', 'bc1p5cyxnuxmeuwuvkwfem96lqzszd02n6xdcjrs20cac6yqjjwudpxqkedrcr', '1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2', '3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy', 'bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4', 'tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx'];
 const ETH_ADDR = ['0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed', '0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359', '0x0000000000000000000000000000000000000000'];
 const PSBT = ['cHNidP8BAHUCAAAAASaBcTce3/KF6Tet7qSze3gADAVmy7OtZGQXE8pCFxv2AAAAAAD+////AtPf9QUAAAAAGXapFNDFmQPFusKGh2DpD9UhpGZap2UgiKwA4fUFAAAAABepFDVF5uM7gyxHBQ8k0+65PJwDlIvHh7MuEwAAAQD9pQEBAAAAAAECiaPHHqtNIOA3G7ukzGmPopXJRjr6Ljl/hTPMti+VZ+UBAAAAFxYAFL4Y0VKpsBIDna89p95PUzSe7LmF/////4b4qkOnHf8USIk6UwpyN+9rRgi7st0tAXHmOuxqSJC0AQAAABcWABT+Pp7xp0XpdNkCxDVZQ6vLNL1TU/////8CAMLrCwAAAAAZdqkUhc/xCX/Z4Ai7NK9wnGIZeziXikiIrHL++E4sAAAAF6kUM5cluiHv1irHU6m80GfWx6ajnQWHAkcwRAIgJxK+IuAnDzlPVoMR3HyppolwuAJf3TskAinwf4pfOiQCIAGLONfc0xTnNMkna9b7QPZzMlvEuqFEyADS8vAtsnZcASED0uFWdJQbrUqZY3LLh+GFbTZSYG2YVi/jnF6efkE/IQUCSDBFAiEA0SuFLYXc2WHS9fSrZgZU327tzHlMDDPOXMMJ/7X85Y0CIGczio4OFyXBl/saiK9Z9R5E5CVbIBZ8hoQDHAXR8lkqASECI7cr7vCWXRC+B3jv7NYfysb3mk6haTkzgHNEZPhPKrMAAAAAAAAA', 'cHNidP8BAAoCAAAAAAAAAAAAAA=='];
+const SAMPLE_TRANSFER = { chainId: 31337, nonce: 3n, to: '0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359', valueWei: 10n ** 17n, gasLimit: 21_000n, maxFeePerGasWei: 3_000_000_000n, maxPriorityFeePerGasWei: 1_000_000_000n } as unknown as Parameters<typeof serializeUnsigned>[0];
 const ETH_TX = [
-  serializeUnsigned({ chainId: 31337, nonce: 3n, to: '0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359', valueWei: 10n ** 17n, gasLimit: 21_000n, maxFeePerGasWei: 3_000_000_000n, maxPriorityFeePerGasWei: 1_000_000_000n } as unknown as Parameters<typeof serializeUnsigned>[0]),'0x02f86b0180843b9aca00850ba43b740082520894fb6916095ca1df60bb79ce92ce3ea74c37c5d359880de0b6b3a764000080c0', '0x02e80180843b9aca00850ba43b740082520894fb6916095ca1df60bb79ce92ce3ea74c37c5d35980c0'];
+  serializeUnsigned(SAMPLE_TRANSFER),
+  // A genuinely signed transfer (deterministic RFC 6979 signature) for parseSigned's seed.
+  (await signTransfer(SAMPLE_TRANSFER, accountFromSeed(new Uint8Array(64).fill(7), 0))).raw,'0x02f86b0180843b9aca00850ba43b740082520894fb6916095ca1df60bb79ce92ce3ea74c37c5d359880de0b6b3a764000080c0', '0x02e80180843b9aca00850ba43b740082520894fb6916095ca1df60bb79ce92ce3ea74c37c5d35980c0'];
 const IBANS = ['AE070331234567890123456', 'AE46 0090 0000 0012 3456 789', 'GB82WEST12345698765432', 'ae070331234567890123456'];
 const REFS = ['RMP-ABCD-EFGH', 'rmp abcd efgh', 'RMPABCDEFGH'];
 const NAMES = ['Fatima Al Mansoori', 'MOHAMMED BIN RASHID', 'Mohd. bin Rashid', 'عبد الله'];
