@@ -8,7 +8,7 @@ import { defaultCoreConfig } from '../core/config.ts';
 import { Engine } from '../engine/engine.ts';
 import { openApiSecret, signRequest, verifySignedRequest, MemoryReplayCache } from '../identity/index.ts';
 import { FileJournal } from '../journal/fileJournal.ts';
-import { Accounts, AccountsError, normaliseEmail, openSqliteAccounts } from './index.ts';
+import { Accounts, AccountsError, createStaff, normaliseEmail, openSqliteAccounts } from './index.ts';
 
 const SERVER_KEY = { kid: 'k1', key: new Uint8Array(32).fill(7) };
 const FAST_ARGON = { memoryKiB: 64, iterations: 1, parallelism: 1 };
@@ -138,4 +138,17 @@ test('with a real engine and a file journal, the user exists in the core and on 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('createStaff (CLI): stores role and a sealed TOTP secret, returns the secret once; bad role and duplicate email refused', async () => {
+  const { accounts } = make();
+  const out = await createStaff(accounts, { email: 'Ops@Rampart.example', password: PASSWORD, role: 'treasury' });
+  assert.equal(out.staff.role, 'treasury');
+  assert.equal(out.staff.staffId, `staff:${out.staff.id}`);
+  assert.match(out.totpSecret, /^[A-Z2-7]{32}$/);
+  assert.match(out.otpauthUri, /^otpauth:\/\/totp\//);
+  assert.ok(!out.staff.totpSealed.includes(out.totpSecret), 'sealed at rest');
+  await assert.rejects(createStaff(accounts, { email: 'ops@rampart.example', password: PASSWORD, role: 'treasury' }), (e: { code?: string }) => e.code === 'EMAIL_TAKEN');
+  // biome-ignore lint/suspicious/noExplicitAny: hostile role
+  await assert.rejects(createStaff(accounts, { email: 'x@rampart.example', password: PASSWORD, role: 'root' as any }), (e: { code?: string }) => e.code === 'ROLE_INVALID');
 });

@@ -14,6 +14,7 @@ import {
   generateRecoveryCodes,
   generateTotpSecret,
   hashPassword,
+  IdentityError,
   isExecutable,
   type LockoutPolicy,
   LoginLockouts,
@@ -396,7 +397,7 @@ export class AccountSecurity {
   /** Creates a staff account; 2FA is mandatory from the start, so the TOTP secret is returned (shown once). */
   async createStaff(input: { email: unknown; password: unknown; role: unknown }): Promise<{ staff: StaffRow; totpSecret: string; otpauthUri: string }> {
     const email = normaliseEmail(input.email);
-    if (!isStaffRole(input.role)) throw new AccountsError('KYC_STATUS_INVALID', 'role must be support, compliance, treasury, security or admin');
+    if (!isStaffRole(input.role)) throw new IdentityError('ROLE_INVALID', 'role must be support, compliance, treasury, security or admin');
     checkPasswordPolicy(input.password, { email });
     const passwordHash = await hashPassword(input.password as string, this.accounts.passwordHashOptions());
     const secret = generateTotpSecret();
