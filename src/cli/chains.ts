@@ -5,6 +5,7 @@ import * as eth from '../chains/eth/index.ts';
 import { type AssetPolicy, CustodyService, generateIntentKey, type IntentKeyPair, MemoryAlertSink, SignerProcess } from '../custody/index.ts';
 import { formatDecimal, parseDecimal } from '../shared/decimal.ts';
 import { ValidationError } from '../shared/errors.ts';
+import { btcRpcTxSource, ethScanTxSource, ScreeningDepositScreener, ScreeningStore, withdrawalScreen } from '../screening/service/index.ts';
 import { adminExtensions } from './admin.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -55,6 +56,11 @@ export async function startDevChains(rt: Runtime, log: (line: string) => void): 
     dev: true,
   });
   const alerts = new MemoryAlertSink();
+  // Stolen-funds screening on by default: deposits over the exposure threshold are credited frozen with a case.
+  const screening = ScreeningStore.open(rt.config.dataDir);
+  const ethSource = ethScanTxSource(client);
+  const screener = new ScreeningDepositScreener({ store: screening, clock: Date.now, btc: { source: btcRpcTxSource(rpc, screening) }, eth: { source: ethSource, client } });
+  const screenDestination = withdrawalScreen({ store: screening, clock: Date.now, eth: { source: ethSource, client } });
   // Every run starts fresh devnets, so custody's chain positions start fresh too (no state file).
   const custody = await CustodyService.start({
     engine: rt.engine,
@@ -64,6 +70,8 @@ export async function startDevChains(rt: Runtime, log: (line: string) => void): 
     clock: Date.now,
     btc: { rpc, network: 'regtest', startHeight: (await rpc.getBlockchainInfo()).blocks + 1, coldXpub: btc.bip84Account(coldSeed, 'regtest').xpub, confirmations: DEV_CONFIRMATIONS, feeCapSat: 100_000n },
     eth: { client, fromBlock: (await client.blockNumber()) + 1n, coldXpub: eth.accountXpubFromSeed(eth.mnemonicToSeed(DEV_COLD_MNEMONIC), 0), confirmations: DEV_CONFIRMATIONS, feeCapWei: 10n ** 16n },
+    screener,
+    screenDestination,
   });
   const faucet = new eth.HotWallet({ client, store: new eth.MemoryIntentStore(), account: eth.accountFromSeed(eth.mnemonicToSeed(eth.HARDHAT_TEST_MNEMONIC), 1) });
   let faucetSeq = 0;
@@ -136,6 +144,7 @@ export async function startDevChains(rt: Runtime, log: (line: string) => void): 
       await signer.stop().catch(() => undefined);
       await node.stop().catch(() => undefined);
       await devnet.close().catch(() => undefined);
+      screening.close?.();
     },
   };
 }

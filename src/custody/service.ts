@@ -3,7 +3,7 @@ import * as eth from '../chains/eth/index.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { AlertSink } from './alerts.ts';
 import { BtcChainView, type BtcViewState } from './btcView.ts';
-import { BtcDepositService, type DepositRecord, EthDepositService, knownUserIds } from './deposits.ts';
+import { BtcDepositService, type DepositRecord, type DepositScreener, EthDepositService, knownUserIds } from './deposits.ts';
 import { readJsonFile, toJson, writeFileAtomic } from './json.ts';
 import { sweepHotExcessBtc, sweepHotExcessEth } from './hotCold.ts';
 import { type InternalMove, MoveTracker } from './moves.ts';
@@ -11,7 +11,7 @@ import { EthNonceSource } from './nonces.ts';
 import { btcHoldings, ethHoldings, type ReconcileRow, reconcileWallets } from './reconcile.ts';
 import type { Signer } from './signer/client.ts';
 import { sweepBtcDeposits, sweepEthDeposits } from './sweeps.ts';
-import { WithdrawalProcessor } from './withdrawals.ts';
+import { WithdrawalProcessor, type WithdrawalProcessorOptions } from './withdrawals.ts';
 
 export interface CustodyServiceOptions {
   readonly engine: Engine;
@@ -25,6 +25,10 @@ export interface CustodyServiceOptions {
   readonly hotShareBps?: bigint;
   /** Where the loop's state is saved after each step (atomic replace) and resumed from at start. */
   readonly stateFile?: string;
+  /** Stolen-funds screening of deposits (over threshold → credited frozen with a case). */
+  readonly screener?: DepositScreener;
+  /** Withdrawal destination screening before the first signature. */
+  readonly screenDestination?: WithdrawalProcessorOptions['screenDestination'];
 }
 
 /** What survives a restart besides the core and the signer's log: chain positions, deposit records, moves in flight. */
@@ -63,14 +67,14 @@ export class CustodyService {
     this.moves = new MoveTracker({ engine: o.engine, chains: { ...(o.btc ? { btcRpc: o.btc.rpc } : {}), ...(o.eth ? { ethClient: o.eth.client } : {}) }, alerts: o.alerts, clock: o.clock });
     if (o.btc) {
       this.btcView = new BtcChainView({ rpc: o.btc.rpc, network: o.btc.network, startHeight: o.btc.startHeight, depositXpub: info.btcDepositXpub, hotXpub: info.btcHotXpub, ...(o.btc.coldXpub ? { coldXpub: o.btc.coldXpub } : {}), ...(saved?.btcView ? { state: saved.btcView } : {}) });
-      this.btcDeposits = new BtcDepositService({ engine: o.engine, view: this.btcView, alerts: o.alerts, clock: o.clock, confirmations: o.btc.confirmations });
+      this.btcDeposits = new BtcDepositService({ engine: o.engine, view: this.btcView, alerts: o.alerts, clock: o.clock, confirmations: o.btc.confirmations, ...(o.screener ? { screener: o.screener } : {}) });
       this.btcDeposits.restoreRecords(saved?.btcDeposits ?? []);
     }
     if (o.eth) {
       this.ethHot = eth.parseAddress(info.ethHotAddress, eth.LENIENT_ADDRESS_POLICY);
       this.ethCold = o.eth.coldXpub ? eth.deriveDepositAddress(o.eth.coldXpub, 0) : undefined;
       this.nonces = new EthNonceSource(o.eth.client, this.ethHot);
-      this.ethDeposits = new EthDepositService({ engine: o.engine, client: o.eth.client, depositXpub: info.ethDepositXpub, fromBlock: o.eth.fromBlock, alerts: o.alerts, clock: o.clock, confirmations: o.eth.confirmations, ...(saved?.ethWatcher ? { watcherState: saved.ethWatcher } : {}) });
+      this.ethDeposits = new EthDepositService({ engine: o.engine, client: o.eth.client, depositXpub: info.ethDepositXpub, fromBlock: o.eth.fromBlock, alerts: o.alerts, clock: o.clock, confirmations: o.eth.confirmations, ...(saved?.ethWatcher ? { watcherState: saved.ethWatcher } : {}), ...(o.screener ? { screener: o.screener } : {}) });
       this.ethDeposits.restoreRecords(saved?.ethDeposits ?? []);
     }
     this.moves.restore(saved?.moves ?? []);
@@ -81,6 +85,7 @@ export class CustodyService {
       alerts: o.alerts,
       clock: o.clock,
       feeCapMinor: { BTC: o.btc?.feeCapSat ?? 0n, ETH: o.eth?.feeCapWei ?? 0n },
+      ...(o.screenDestination ? { screenDestination: o.screenDestination } : {}),
       ...(this.btcView && o.btc ? { btc: { view: this.btcView, confirmations: o.btc.confirmations } } : {}),
       ...(o.eth && this.nonces ? { eth: { client: o.eth.client, nonces: this.nonces, confirmations: o.eth.confirmations } } : {}),
     });
