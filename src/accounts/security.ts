@@ -353,7 +353,7 @@ export class AccountSecurity {
     const u = this.accounts.repo.userById(userId);
     if (u === undefined) throw new AccountsError('USER_NOT_FOUND', 'user not found');
     if (u.kycProfileJson === null) return null;
-    const parsed = JSON.parse(u.kycProfileJson) as Partial<KycRecord>;
+    const { fullName: _n, iban: _i, ...parsed } = JSON.parse(u.kycProfileJson) as Partial<KycRecord> & { fullName?: unknown; iban?: unknown };
     return parsed.profile !== undefined && parsed.accountId === String(userId) ? (parsed as KycRecord) : null;
   }
 
@@ -366,7 +366,7 @@ export class AccountSecurity {
     const out = existing === null ? submitKyc(String(userId), input, this.now(), ip) : resubmitKyc(existing, input, this.now(), ip);
     // ISO 13616 in full (country length, mod-97), beyond the schema's format check.
     if (!isValidIban(out.record.profile.iban)) throw new AccountsError('IBAN_INVALID', 'IBAN invalid (ISO 13616 check failed)');
-    this.accounts.repo.setKyc(userId, 'pending', JSON.stringify(out.record));
+    this.accounts.repo.setKyc(userId, 'pending', kycJson(out.record));
     await this.audit(out.audit);
     return out.record;
   }
@@ -379,7 +379,7 @@ export class AccountSecurity {
     const record = this.kycRecord(userId);
     if (record === null) throw new AccountsError('KYC_NOT_FOUND', 'no KYC profile submitted');
     const out = reviewKyc(record, { reviewer: { id: staff.staffId, role: staff.role }, decision, ...(reason === undefined ? {} : { reason }), nowMs: this.now(), ip });
-    this.accounts.repo.setKyc(userId, out.record.status, JSON.stringify(out.record));
+    this.accounts.repo.setKyc(userId, out.record.status, kycJson(out.record));
     await this.audit(out.audit);
     if (out.record.status === 'approved') {
       await this.submit({ type: 'user.tier', userId, tier: 1 });
@@ -495,6 +495,14 @@ export class AccountSecurity {
   proposals(): Proposal[] {
     return this.store.pendingProposals();
   }
+}
+
+/**
+ * The stored form of a KYC record. `fullName` and `iban` are repeated at the top level because the
+ * bank-deposit matcher (src/cli/bank.ts) reads them there, as it does for CLI-created profiles.
+ */
+function kycJson(r: KycRecord): string {
+  return JSON.stringify({ ...r, fullName: r.profile.fullName, iban: r.profile.iban });
 }
 
 /** Four-eyes actions offered by the API, and the staff permission each maps to. */

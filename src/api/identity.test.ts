@@ -205,6 +205,9 @@ test('KYC: validated profile, trading refused until compliance approves; approva
   const ok = await as(s, 'PUT', '/api/v1/kyc', { profile });
   assert.equal(ok.statusCode, 200, ok.body);
   assert.equal((await as(s, 'GET', '/api/v1/kyc')).json().status, 'pending');
+  // The bank-deposit matcher reads fullName and iban at the top level of the stored profile.
+  const stored = JSON.parse(h.accounts.repo.userById(u.id)!.kycProfileJson!);
+  assert.deepEqual([stored.fullName, stored.iban], [profile.fullName, IBAN]);
   const order = { market: 'BTC-AED', side: 'buy', type: 'limit', price: '100000', quantity: '0.001' };
   const refused = await as(s, 'POST', '/api/v1/orders', order);
   assert.equal(refused.statusCode, 403);
