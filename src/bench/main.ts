@@ -19,6 +19,8 @@ const { values } = parseArgs({
     store: { type: 'string' },
     por: { type: 'boolean', default: false },
     http: { type: 'boolean', default: false },
+    duration: { type: 'string', default: '10000' },
+    connections: { type: 'string', default: '64' },
   },
   strict: true,
 });
@@ -28,6 +30,10 @@ async function main(): Promise<Record<string, unknown>> {
     const mod = (await import('../store/index.ts')) as unknown as { runStoreBench?: (o: { store: string }) => Promise<Record<string, unknown>> };
     if (mod.runStoreBench === undefined) throw new Error('store benchmark not available');
     return mod.runStoreBench({ store: values.store });
+  }
+  if (values.http) {
+    const { runHttpBench } = await import('../api/httpBench.ts');
+    return (await runHttpBench({ durationMs: Number(values.duration), connections: Number(values.connections) })) as unknown as Record<string, unknown>;
   }
   if (values.por) {
     const mod = (await import('../reserves/index.ts')) as unknown as { runPorBench?: (o: { accounts: number }) => Promise<Record<string, unknown>> | Record<string, unknown> };

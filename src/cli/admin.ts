@@ -2,7 +2,8 @@ import { existsSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { normaliseEmail } from '../accounts/index.ts';
+import { createStaff, normaliseEmail } from '../accounts/index.ts';
+import type { StaffRole } from '../identity/index.ts';
 import { isValidIban } from '../banking/iban.ts';
 import { demoIban } from './bank.ts';
 import { parseDecimal } from '../shared/decimal.ts';
@@ -21,6 +22,7 @@ const request = z.discriminatedUnion('op', [
   z.object({ op: z.literal('sandbox.deposit'), email: z.string().max(254), asset: z.enum(['AED', 'BTC', 'ETH']), amount: z.string().max(100) }).strict(),
   z.object({ op: z.literal('status') }).strict(),
   z.object({ op: z.literal('bank.reconcile') }).strict(),
+  z.object({ op: z.literal('staff.create'), email: z.string().max(254), password: z.string().max(128), role: z.string().max(32) }).strict(),
 ]);
 export type AdminRequest = z.infer<typeof request>;
 
@@ -59,6 +61,10 @@ export async function runAdmin(rt: Runtime, raw: unknown): Promise<Record<string
       if (user === undefined) throw new ValidationError('UNKNOWN_USER', 'no user with that email');
       void parseDecimal(req.amount, req.asset === 'AED' ? 2 : req.asset === 'BTC' ? 8 : 18);
       throw new RampartError('SANDBOX_UNAVAILABLE', `sandbox ${req.asset} deposits need a running instance (rampart start --demo) with its sandbox bank and dev chains`);
+    }
+    case 'staff.create': {
+      const out = await createStaff(rt.accounts, { email: req.email, password: req.password, role: req.role as StaffRole }, { audit: rt.audit });
+      return { ok: true, staffId: out.staff.staffId, role: out.staff.role, totpSecret: out.totpSecret, otpauthUri: out.otpauthUri };
     }
     case 'bank.reconcile':
       throw new RampartError('BANK_UNAVAILABLE', 'bank reconciliation needs a running instance (rampart start) with its bank rails');

@@ -20,6 +20,8 @@ Usage: rampart <command> [flags]      (every command takes --json: one JSON obje
   as-of (--seq N | --time ISO) [--data-dir DIR] every balance as it was at a journal sequence or time
   user create --email E --password P [--kyc approved] [--name N] [--iban IBAN]
   api-key create --email E --perms read,trade[,withdraw]   prints the key and the secret (shown once)
+  staff create --email E --password P --role support|compliance|treasury|security|admin
+                                                prints the staff member's TOTP secret (shown once)
   sandbox deposit --email E --asset AED|BTC|ETH --amount DECIMAL   fund through the real deposit path
   status                                        sequence number, users, open orders
   bank reconcile                                statement vs ledger: balance, every entry matched (running instance)
@@ -53,7 +55,7 @@ export function journalDir(dataDir: string): string {
 
 export async function main(argv: string[], env: Readonly<Record<string, string | undefined>> = process.env, write: (s: string) => void = (s) => void process.stdout.write(s)): Promise<number> {
   // Two-word commands ("user create") become one ("user.create").
-  const twoWord = new Set(['user', 'api-key', 'sandbox', 'audit', 'por', 'bank']);
+  const twoWord = new Set(['user', 'api-key', 'sandbox', 'audit', 'por', 'bank', 'staff']);
   const [first = 'help', ...tail] = argv;
   const [command, rest] = twoWord.has(first) && tail[0] !== undefined && !tail[0].startsWith('-') ? [`${first} ${tail[0]}`, tail.slice(1)] : [first, tail];
   if (command.startsWith('por ')) return por(command.slice(4), rest, env, write);
@@ -95,6 +97,7 @@ function parseCli(rest: string[]) {
         iban: { type: 'string' },
         password: { type: 'string' },
         kyc: { type: 'string' },
+        role: { type: 'string' },
         perms: { type: 'string' },
         'ip-allowlist': { type: 'string' },
         asset: { type: 'string' },
@@ -181,6 +184,7 @@ async function run(command: string, v: CliValues, out: Out, env: Readonly<Record
       case 'user create':
       case 'api-key create':
       case 'sandbox deposit':
+      case 'staff create':
       case 'bank reconcile':
       case 'status': {
         const req: AdminRequest =
@@ -190,7 +194,9 @@ async function run(command: string, v: CliValues, out: Out, env: Readonly<Record
               ? { op: 'apiKey.create', email: required(v.email, '--email'), perms: required(v.perms, '--perms').split(',') as Array<'read'>, ...(v['ip-allowlist'] ? { ipAllowlist: v['ip-allowlist'].split(',') } : {}) }
               : command === 'sandbox deposit'
                 ? { op: 'sandbox.deposit', email: required(v.email, '--email'), asset: required(v.asset, '--asset') as 'AED', amount: required(v.amount, '--amount') }
-                : command === 'bank reconcile'
+                : command === 'staff create'
+                  ? { op: 'staff.create', email: required(v.email, '--email'), password: required(v.password, '--password'), role: required(v.role, '--role') }
+                  : command === 'bank reconcile'
                   ? { op: 'bank.reconcile' }
                   : { op: 'status' };
         let result = await callAdmin(config.dataDir, req);

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Accounts, openSqliteAccounts } from '../accounts/index.ts';
 import { buildApp } from '../api/index.ts';
@@ -44,9 +45,12 @@ export async function openRuntime(config: RampartConfig, clock: () => number = D
     clock,
     webDistDir: WEB_DIST_DIR,
     reserves,
+    audit,
     config: {
       serverKeys: (kid) => (kid === secrets.serverKey.kid ? secrets.serverKey.key : undefined),
       csrfKey: secrets.csrfKey,
+      // Dev outbox: verification and reset mails as .eml files (SMTP by configuration in production).
+      outboxDir: join(config.dataDir, 'outbox'),
       // Always Secure: browsers drop non-Secure __Host- cookies, and Chromium keeps Secure cookies on http://localhost.
       secureCookies: true,
       docs: true,
