@@ -1,3 +1,5 @@
+import { xorshift32 } from '../shared/prng.ts';
+
 /** Percentile of a sorted sample (nearest-rank). */
 export function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return 0;
@@ -12,14 +14,4 @@ export function summarize(latenciesUs: Float64Array): { p50_us: number; p99_us: 
 }
 
 /** Deterministic PRNG (xorshift32) so every run replays the same workload. */
-export function rng(seed: number): () => number {
-  let x = seed >>> 0 || 0x9e3779b9;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x1_0000_0000;
-  };
-}
+export const rng = (seed: number): (() => number) => xorshift32(seed);

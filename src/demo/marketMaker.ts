@@ -1,5 +1,6 @@
 import type { Engine } from '../engine/engine.ts';
 import type { Market } from '../core/matching/market.ts';
+import { xorshift32 } from '../shared/prng.ts';
 
 export interface MarketMakerOptions {
   readonly userId: number;
@@ -22,7 +23,7 @@ export interface MarketMakerOptions {
 export class MarketMaker {
   private timer: NodeJS.Timeout | null = null;
   private mid: number;
-  private x: number;
+  private readonly rand: () => number;
   private readonly engine: Engine;
   private readonly o: MarketMakerOptions;
   /** Quotes refreshed, for the operator's log. */
@@ -32,16 +33,7 @@ export class MarketMaker {
     this.engine = engine;
     this.o = options;
     this.mid = options.midTicks;
-    this.x = options.seed >>> 0 || 1;
-  }
-
-  private rand(): number {
-    this.x ^= this.x << 13;
-    this.x >>>= 0;
-    this.x ^= this.x >>> 17;
-    this.x ^= this.x << 5;
-    this.x >>>= 0;
-    return this.x / 0x1_0000_0000;
+    this.rand = xorshift32(options.seed, 1);
   }
 
   /** One refresh: move the mid a little, replace the ladder, and sometimes take liquidity so trades print. */

@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { type CustomerBalances, type HashImpl, buildLiabilitiesTree, buildLiabilitiesTreeParallel } from './tree.ts';
 import { verifyInclusionProof } from './verify.ts';
+import { mulberry32 } from '../shared/prng.ts';
 
 /**
  * Proof-of-liabilities benchmark: build the tree for N customers × 3 assets,
@@ -57,16 +58,6 @@ export interface PorBenchResult {
 
 const ASSETS = ['AED', 'BTC', 'ETH'] as const;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Log-uniform integer in [10^lo, 10^hi). */
 function logUniform(rand: () => number, lo: number, hi: number): bigint {

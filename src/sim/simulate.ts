@@ -10,6 +10,7 @@ import { GENESIS_HASH } from '../journal/record.ts';
 import { makeUaeIban } from '../banking/iban.ts';
 import { assert } from '../shared/assert.ts';
 import { MemoryJournal } from './memoryJournal.ts';
+import { mulberry32 } from '../shared/prng.ts';
 
 /**
  * Deterministic simulation of the exchange core and engine under faults, after
@@ -56,16 +57,7 @@ export class SimulationFailure extends Error {
 }
 
 /** Small, fast, seedable PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const prng = mulberry32;
 
 /** A saved destination per user: a valid UAE IBAN for AED, an address-shaped string for crypto. */
 function destinationOf(asset: string, userId: number): string {

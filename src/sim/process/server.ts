@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { callAdmin } from '../../cli/admin.ts';
+import { mulberry32 } from '../../shared/prng.ts';
 
 /**
  * A real Rampart process for the crash and load tests: spawned from bin/rampart.js on a
@@ -141,13 +142,4 @@ export async function signed(base: string, c: Creds, method: 'GET' | 'POST' | 'D
 }
 
 /** mulberry32: a small seeded PRNG, so every run reproduces from its seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+export const rng = mulberry32;

@@ -2,18 +2,10 @@ import type { Command } from '../../core/commands.ts';
 import { defaultCoreConfig } from '../../core/config.ts';
 import { ExchangeCore } from '../../core/exchange.ts';
 import { type ProjectionInput, projectionInput } from '../projector.ts';
+import { mulberry32 } from '../../shared/prng.ts';
 
 /** Deterministic PRNG (mulberry32) so every run projects the same commands. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
 
 /** ISO 13616's example IBAN for the UAE (valid check digits). */
 const IBAN = 'AE070331234567890123456';
