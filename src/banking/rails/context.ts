@@ -3,7 +3,7 @@ import type { Engine } from '../../engine/engine.ts';
 import type { BankAdapter } from '../bankAdapter.ts';
 import type { CustomerDirectory, DepositLimits, DirectoryCustomer } from '../deposits.ts';
 import { checkIban, normalizeIban } from '../iban.ts';
-import type { Pain001Version } from '../pain001.ts';
+import { buildPain001, type Pain001File, type Pain001Version, type Payout } from '../pain001.ts';
 import { BankRailsError } from './errors.ts';
 import type { BankLedgerView } from './ledgerView.ts';
 import type { RailsStore } from './store.ts';
@@ -136,4 +136,23 @@ export function serialized<T>(ctx: Pick<RailsContext, 'store'>, fn: () => Promis
     run.catch(() => undefined),
   );
   return run;
+}
+
+/**
+ * A pain.001 from Rampart's collection account, as configured for this bank: the one place the
+ * debtor side (name, IBAN, BIC, initiating party, message version) is filled in, for payouts and
+ * suspense returns alike. Executed on the day it is created.
+ */
+export function railsPain001(ctx: Pick<RailsContext, 'config'>, messageId: string, createdAt: string, payouts: Payout[]): Pain001File {
+  return buildPain001({
+    version: ctx.config.pain001Version ?? '001.001.03',
+    messageId,
+    createdAt,
+    requestedExecutionDate: createdAt.slice(0, 10),
+    initiatingPartyName: ctx.config.initiatingPartyName ?? ctx.config.collectionHolderName,
+    debtorName: ctx.config.collectionHolderName,
+    debtorIban: ctx.config.collectionIban,
+    debtorBic: ctx.config.debtorBic,
+    payouts,
+  });
 }

@@ -3,9 +3,9 @@ import { assert } from '../../shared/assert.ts';
 import type { CommandResult } from '../../core/events.ts';
 import type { CamtEntry } from '../camt.ts';
 import { checkIban } from '../iban.ts';
-import { buildPain001, PAIN001_TXS_MAX, type Payout, toSwiftText } from '../pain001.ts';
+import { PAIN001_TXS_MAX, type Payout, toSwiftText } from '../pain001.ts';
 import { type Pain002Report, type PaymentOutcome, paymentOutcome } from '../pain002.ts';
-import { availableOf, DEFAULT_PAYOUT_RAILS, OMNIBUS, type RailsContext, serialized, shortId } from './context.ts';
+import { availableOf, DEFAULT_PAYOUT_RAILS, OMNIBUS, type RailsContext, railsPain001, serialized, shortId } from './context.ts';
 import { BankRailsError } from './errors.ts';
 import { bankMemo } from './ledgerView.ts';
 import { put, STORE_LIST_MAX } from './store.ts';
@@ -219,17 +219,7 @@ async function send(ctx: RailsContext): Promise<PayoutRunReport> {
     const ids = chunk.map((p) => p.endToEndId);
     const batchId = `RPPO-${shortId(ids.join(','))}`;
     const createdAt = ctx.now();
-    const file = buildPain001({
-      version: ctx.config.pain001Version ?? '001.001.03',
-      messageId: batchId,
-      createdAt,
-      requestedExecutionDate: createdAt.slice(0, 10),
-      initiatingPartyName: ctx.config.initiatingPartyName ?? ctx.config.collectionHolderName,
-      debtorName: ctx.config.collectionHolderName,
-      debtorIban: ctx.config.collectionIban,
-      debtorBic: ctx.config.debtorBic,
-      payouts: chunk.map((p): Payout => ({ payoutId: p.endToEndId, creditorName: p.creditorName, creditorIban: p.creditorIban, amountFils: p.amountFils, remittance: `RAMPART WITHDRAWAL ${p.endToEndId}` })),
-    });
+    const file = railsPain001(ctx, batchId, createdAt, chunk.map((p): Payout => ({ payoutId: p.endToEndId, creditorName: p.creditorName, creditorIban: p.creditorIban, amountFils: p.amountFils, remittance: `RAMPART WITHDRAWAL ${p.endToEndId}` })));
     const batch: PayoutBatch = { batchId, fileName: `pain001-${batchId}.xml`, xml: file.xml, endToEndIds: ids, state: 'assigned' };
     assert(ctx.store.get('batch', batchId) === undefined, 'a payout batch id repeats', { batchId });
     ctx.store.putMany([

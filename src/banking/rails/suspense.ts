@@ -1,9 +1,9 @@
 import type { CamtEntry } from '../camt.ts';
 import type { SuspenseReason } from '../deposits.ts';
 import { checkIban } from '../iban.ts';
-import { buildPain001, toSwiftText } from '../pain001.ts';
+import { toSwiftText } from '../pain001.ts';
 import type { PaymentOutcome } from '../pain002.ts';
-import { availableOf, OMNIBUS, type RailsContext, SUSPENSE, serialized, shortId } from './context.ts';
+import { availableOf, OMNIBUS, type RailsContext, SUSPENSE, railsPain001, serialized, shortId } from './context.ts';
 import { BankRailsError } from './errors.ts';
 import { bankMemo, compactBankRef } from './ledgerView.ts';
 import { put } from './store.ts';
@@ -166,25 +166,15 @@ async function returnItem(ctx: RailsContext, itemId: string, staffId: string): P
     if (iban === undefined || !iban.ok) throw new BankRailsError('SUSPENSE_NO_PAYER_IBAN', 'the bank reported no valid payer IBAN: return it manually', { itemId });
     const e2e = suspenseReturnEndToEndId(item.id);
     const createdAt = ctx.now();
-    const file = buildPain001({
-      version: ctx.config.pain001Version ?? '001.001.03',
-      messageId: e2e,
-      createdAt,
-      requestedExecutionDate: createdAt.slice(0, 10),
-      initiatingPartyName: ctx.config.initiatingPartyName ?? ctx.config.collectionHolderName,
-      debtorName: ctx.config.collectionHolderName,
-      debtorIban: ctx.config.collectionIban,
-      debtorBic: ctx.config.debtorBic,
-      payouts: [
-        {
-          payoutId: e2e,
-          creditorName: toSwiftText(item.payerName ?? '', 140) ?? 'UNKNOWN PAYER',
-          creditorIban: iban.value.iban,
-          amountFils: item.amountFils!,
-          remittance: toSwiftText(`RETURN OF UNATTRIBUTED PAYMENT ${item.bankReference ?? ''}`, 140),
-        },
-      ],
-    });
+    const file = railsPain001(ctx, e2e, createdAt, [
+      {
+        payoutId: e2e,
+        creditorName: toSwiftText(item.payerName ?? '', 140) ?? 'UNKNOWN PAYER',
+        creditorIban: iban.value.iban,
+        amountFils: item.amountFils!,
+        remittance: toSwiftText(`RETURN OF UNATTRIBUTED PAYMENT ${item.bankReference ?? ''}`, 140),
+      },
+    ]);
     item.state = 'returning';
     item.return = { staffId, endToEndId: e2e, fileName: `pain001-${e2e}.xml`, xml: file.xml };
     put(ctx.store, 'suspense', item.id, item);
