@@ -39,11 +39,13 @@ export async function runAdmin(rt: Runtime, raw: unknown): Promise<Record<string
   if (ext !== undefined) return ext(rt, req);
   switch (req.op) {
     case 'user.create': {
+      // Everything is validated before the user exists: a bad IBAN must not leave a half-made account.
+      const givenIban = req.iban === undefined ? undefined : req.iban.replace(/\s/g, '').toUpperCase();
+      if (givenIban !== undefined && !isValidIban(givenIban)) throw new ValidationError('IBAN_INVALID', 'not a valid IBAN');
       const user = await rt.accounts.createUser({ email: req.email, password: req.password });
       if (req.kyc !== undefined) {
         // KYC profile as compliance would record it: the Emirates-ID name and the customer's own IBAN.
-        const iban = req.iban === undefined ? (req.kyc === 'approved' ? demoIban(user.id) : undefined) : req.iban.replace(/\s/g, '').toUpperCase();
-        if (iban !== undefined && !isValidIban(iban)) throw new ValidationError('IBAN_INVALID', 'not a valid IBAN');
+        const iban = givenIban ?? (req.kyc === 'approved' ? demoIban(user.id) : undefined);
         rt.accounts.setKyc(user.id, req.kyc, { fullName: req.name ?? user.email.split('@')[0], ...(iban === undefined ? {} : { iban }) });
       }
       await rt.audit.record({ atMs: Date.now(), actor: 'operator:cli', action: 'user.create', ip: '', before: null, after: { userId: user.id, email: user.email, kyc: req.kyc ?? 'pending' } });

@@ -30,6 +30,14 @@ test('runtime bank rails: directory from accounts, sandbox AED deposit through c
     await importBankFiles(bank.rails);
     assert.equal(rt.engine.core.userBalances(userId).AED!.available, 25_075n);
     assert.equal((await listSuspense(bank.rails, {})).length, 1);
+    // Hostile admin requests: typed errors, and not one balance moves.
+    const before = rt.engine.core.ledger.balances.join(',');
+    for (const bad of [null, 42, {}, { op: 'nope' }, { op: 'user.create', email: 5 }, { op: 'sandbox.deposit', email: 'noor@example.ae', asset: 'AED', amount: '-1' }, { op: 'sandbox.deposit', email: 'noor@example.ae', asset: 'AED', amount: '1.001' }, { op: 'sandbox.deposit', email: 'noor@example.ae', asset: 'DOGE', amount: '1' }, { op: 'apiKey.create', email: 'noor@example.ae', perms: ['admin'] }, { op: 'status', extra: 1 }, { op: 'user.create', email: 'x@y.z', password: 'p', kyc: 'approved', iban: 'GB00NOTANIBAN0000000' }]) {
+      await assert.rejects(runAdmin(rt, bad), (e: unknown) => typeof (e as { code?: unknown }).code === 'string', JSON.stringify(bad));
+    }
+    assert.equal(rt.engine.core.ledger.balances.join(','), before);
+    await assert.rejects(runAdmin(rt, { op: 'user.create', email: 'half@example.ae', password: 'correct horse battery staple', kyc: 'approved', iban: 'AE000000000000000000000' }), (e: unknown) => (e as { code?: string }).code === 'IBAN_INVALID');
+    assert.equal(rt.accounts.repo.userByEmail('half@example.ae'), undefined, 'no half-made account');
     const rec = await runAdmin(rt, { op: 'bank.reconcile' });
     assert.equal(rec.ok, true, JSON.stringify(rec));
     rt.engine.core.checkInvariants();
